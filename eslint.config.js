@@ -17,7 +17,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/main/**', '../main/*', '../../main/*'], message: 'ml/ must not import from main/.' },
+            {
+              group: ['**/main/**', '../main/*', '../../main/*'],
+              message: 'ml/ must not import from main/.',
+            },
             { group: ['**/renderer/**'], message: 'ml/ must not import from renderer/.' },
             { group: ['electron'], message: 'Only main/electron/ may import electron.' },
           ],
@@ -42,7 +45,11 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/main/**'], allowTypeImports: true, message: 'renderer/ imports only types from main/.' },
+            {
+              group: ['**/main/**'],
+              allowTypeImports: true,
+              message: 'renderer/ imports only types from main/.',
+            },
             { group: ['electron'], message: 'Only main/electron/ may import electron.' },
           ],
         },

@@ -5,21 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../main/package-info.js';
 
-/** The repository root: the nearest folder above this file (source or built) with a package.json. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('test/fixtures.ts is not inside the repository');
-    dir = up;
-  }
-  return dir;
-}
-
-export const FIXTURE_DIR = join(repoRoot(), 'test', '.fixtures');
+export const FIXTURE_DIR = join(packageRoot(), 'test', '.fixtures');
 const SOUNDFONT = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
 
 export type FixtureKind = 'speech' | 'instrument';
@@ -86,7 +75,14 @@ export function midiFile(program: number, notes: [number, number, number][]): Ui
   const len = track.length;
   return Uint8Array.from([
     ...header,
-    0x4d, 0x54, 0x72, 0x6b, (len >>> 24) & 0xff, (len >>> 16) & 0xff, (len >>> 8) & 0xff, len & 0xff,
+    0x4d,
+    0x54,
+    0x72,
+    0x6b,
+    (len >>> 24) & 0xff,
+    (len >>> 16) & 0xff,
+    (len >>> 8) & 0xff,
+    len & 0xff,
     ...track,
   ]);
 }
@@ -105,7 +101,15 @@ function cached(name: string, make: (tmp: string) => void): string {
 export function speechFixture(index = 0): Fixture {
   const name = `speech-${index}.wav`;
   const path = cached(name, (tmp) =>
-    execFileSync('espeak-ng', ['-v', index % 2 ? 'en-us' : 'en', '-s', '150', '-w', tmp, SPEECH_TEXT[index % SPEECH_TEXT.length]]),
+    execFileSync('espeak-ng', [
+      '-v',
+      index % 2 ? 'en-us' : 'en',
+      '-s',
+      '150',
+      '-w',
+      tmp,
+      SPEECH_TEXT[index % SPEECH_TEXT.length],
+    ]),
   );
   return { name, kind: 'speech', path };
 }
@@ -113,7 +117,9 @@ export function speechFixture(index = 0): Fixture {
 /** About 70 seconds of speech. */
 export function longSpeechFixture(): Fixture {
   const name = 'speech-long.wav';
-  const path = cached(name, (tmp) => execFileSync('espeak-ng', ['-v', 'en', '-s', '120', '-w', tmp, LONG_TEXT]));
+  const path = cached(name, (tmp) =>
+    execFileSync('espeak-ng', ['-v', 'en', '-s', '120', '-w', tmp, LONG_TEXT]),
+  );
   return { name, kind: 'speech', path };
 }
 
@@ -123,7 +129,22 @@ export function instrumentFixture(index = 0): Fixture {
   const path = cached(name, (tmp) => {
     const mid = `${tmp}.mid`;
     writeFileSync(mid, midiFile(inst.program, inst.notes));
-    execFileSync('fluidsynth', ['-ni', '-q', '-g', '0.7', '-r', '22050', '-T', 'wav', '-O', 's16', '-F', tmp, SOUNDFONT, mid]);
+    execFileSync('fluidsynth', [
+      '-ni',
+      '-q',
+      '-g',
+      '0.7',
+      '-r',
+      '22050',
+      '-T',
+      'wav',
+      '-O',
+      's16',
+      '-F',
+      tmp,
+      SOUNDFONT,
+      mid,
+    ]);
   });
   return { name, kind: 'instrument', path };
 }

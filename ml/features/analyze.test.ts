@@ -22,7 +22,7 @@ it('phase follows the sine: one hop advances bin 40 by 2π·40·128/512', () => 
   const a = analyze(sine(40 * binHz, S.sampleRate, 8192, 0.5), S, { phase: true });
   const p = a.phase!;
   const step = (p[31 * S.bins + 40] - p[30 * S.bins + 40] + 4 * Math.PI) % (2 * Math.PI);
-  expect(step).toBeCloseTo((2 * Math.PI * 40 * 128) / 512 % (2 * Math.PI), 3);
+  expect(step).toBeCloseTo(((2 * Math.PI * 40 * 128) / 512) % (2 * Math.PI), 3);
 });
 
 it('describes frames: centroid in Hz, flatness, rms and loudness', () => {

@@ -11,7 +11,9 @@ interface MeydaApi {
 }
 
 // meyda's CommonJS build and its ESM type declarations disagree on where the default export lives.
-const Meyda = ('extract' in meydaImport ? meydaImport : (meydaImport as { default: unknown }).default) as MeydaApi;
+const Meyda = (
+  'extract' in meydaImport ? meydaImport : (meydaImport as { default: unknown }).default
+) as MeydaApi;
 
 /** Per-frame descriptors from meyda, used to colour the latent map and in export manifests. */
 export interface Descriptors {

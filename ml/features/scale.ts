@@ -20,9 +20,10 @@ export function toUnitFrames(amplitude: Float32Array, ref: number, floorDb: Deci
 
 export function fromUnitFrames(unit: Float32Array, ref: number, floorDb: Decibels): Float32Array {
   const out = new Float32Array(unit.length);
+  const nepersPerUnit = (-floorDb / 20) * Math.LN10; // exp is much faster than 10 ** x here
   for (let i = 0; i < unit.length; i++) {
     const u = Math.min(1, Math.max(0, unit[i]));
-    out[i] = ref * 10 ** ((floorDb * (1 - u)) / 20);
+    out[i] = ref * Math.exp(nepersPerUnit * (u - 1));
   }
   return out;
 }

@@ -6,7 +6,8 @@ import FFT from 'fft.js';
  *
  * Callers write into `time` or `spectrum` and call `forward()` / `inverse()`; the views belong to the
  * transform (for PFFFT they live in WebAssembly memory), so the hot loops copy no more than they must.
- * `inverse()` is normalised: inverse(forward(x)) = x.
+ * `inverse()` is unnormalised, as in FFTW and PFFFT: inverse(forward(x)) = size·x (the ISTFT folds the
+ * 1/size into its synthesis window instead of spending a pass on it).
  */
 export interface RealFft {
   readonly size: number;
@@ -70,7 +71,8 @@ class FftJs implements RealFft {
     }
     this.#fft.inverseTransform(this.#complexOut, c);
     const out = this.#complexOut;
-    for (let i = 0; i < n; i++) this.time[i] = out[2 * i];
+    // fft.js divides by n; undo that to keep the unnormalised contract.
+    for (let i = 0; i < n; i++) this.time[i] = out[2 * i] * n;
   }
 
   dispose(): void {}
@@ -82,7 +84,13 @@ interface PffftModule {
   _pffft_destroy_setup(setup: number): void;
   _pffft_aligned_malloc(bytes: number): number;
   _pffft_aligned_free(ptr: number): void;
-  _pffft_transform_ordered(setup: number, input: number, output: number, work: number, direction: number): void;
+  _pffft_transform_ordered(
+    setup: number,
+    input: number,
+    output: number,
+    work: number,
+    direction: number,
+  ): void;
 }
 
 const PFFFT_REAL = 0;
@@ -148,9 +156,6 @@ class Pffft implements RealFft {
       this.#workPtr,
       PFFFT_BACKWARD,
     );
-    const t = this.time;
-    const scale = 1 / this.size;
-    for (let i = 0; i < t.length; i++) t[i] *= scale;
   }
 
   dispose(): void {
@@ -185,7 +190,8 @@ async function loadPffft(): Promise<{ module: PffftModule; simd: boolean } | nul
  * for comparing implementations in tests.
  */
 export async function createRealFft(size: number, prefer = process.env.VAE_STUDIO_FFT): Promise<RealFft> {
-  if (!Number.isInteger(Math.log2(size))) throw new RangeError(`FFT size must be a power of two, got ${size}`);
+  if (!Number.isInteger(Math.log2(size)))
+    throw new RangeError(`FFT size must be a power of two, got ${size}`);
   if (prefer !== 'fft.js') {
     pffftModule ??= loadPffft();
     const loaded = await pffftModule;

@@ -1,6 +1,6 @@
 import { seededRandom } from '../random.js';
 import type { Samples } from '../units.js';
-import { type SpectrogramPlane, type Stft, emptySpectrogram } from './stft.js';
+import { type Spectrogram, type SpectrogramPlane, type Stft, emptySpectrogram } from './stft.js';
 
 export interface GriffinLimOptions {
   iterations?: number;
@@ -26,7 +26,8 @@ export function griffinLim(
   options: GriffinLimOptions = {},
 ): Float32Array {
   const { iterations = 32, momentum = 0.99, seed = 0, initialPhase, signal, onProgress } = options;
-  if (!Number.isInteger(iterations) || iterations < 0) throw new RangeError(`iterations must be ≥ 0, got ${iterations}`);
+  if (!Number.isInteger(iterations) || iterations < 0)
+    throw new RangeError(`iterations must be ≥ 0, got ${iterations}`);
   const { frames, bins } = magnitude;
   const count = frames * bins;
   // `angles` holds unit phasors; stft.inverse multiplies them by the magnitudes as it packs each frame.
@@ -52,18 +53,28 @@ export function griffinLim(
     signal?.throwIfAborted();
     stft.inverse(angles, length, magnitude.data, x);
     stft.forward(x, rebuilt);
-    const { re: rr, im: ri } = rebuilt;
-    const { re: pr, im: pi } = previous;
-    const { re: ar, im: ai } = angles;
-    for (let i = 0; i < count; i++) {
-      const re = rr[i] - alpha * pr[i];
-      const im = ri[i] - alpha * pi[i];
-      const norm = Math.sqrt(re * re + im * im) + 1e-16;
-      ar[i] = re / norm;
-      ai[i] = im / norm;
-    }
-    [previous, rebuilt] = [rebuilt, previous];
+    momentumStep(rebuilt, previous, angles, alpha);
+    const swap = previous;
+    previous = rebuilt;
+    rebuilt = swap;
     onProgress?.(it + 1, iterations);
   }
   return stft.inverse(angles, length, magnitude.data, x);
+}
+
+/** angles ← unit phasors of (rebuilt − alpha·previous). Kept small and monomorphic: it is the hot loop. */
+function momentumStep(rebuilt: Spectrogram, previous: Spectrogram, angles: Spectrogram, alpha: number): void {
+  const rr = rebuilt.re;
+  const ri = rebuilt.im;
+  const pr = previous.re;
+  const pi = previous.im;
+  const ar = angles.re;
+  const ai = angles.im;
+  for (let i = 0; i < ar.length; i++) {
+    const re = rr[i] - alpha * pr[i];
+    const im = ri[i] - alpha * pi[i];
+    const inv = 1 / (Math.sqrt(re * re + im * im) + 1e-16);
+    ar[i] = re * inv;
+    ai[i] = im * inv;
+  }
 }

@@ -16,5 +16,7 @@ it('log-spectral distance of a spectrum twice as loud is 6.02 dB', () => {
 });
 
 it('refuses spectrograms of different widths', () => {
-  expect(() => spectralConvergence(plane([1, 2]), { frames: 1, bins: 1, data: Float32Array.of(1) })).toThrow(/bins/);
+  expect(() => spectralConvergence(plane([1, 2]), { frames: 1, bins: 1, data: Float32Array.of(1) })).toThrow(
+    /bins/,
+  );
 });

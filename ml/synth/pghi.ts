@@ -49,7 +49,14 @@ function floorLogOf(mag: Float32Array): number {
 }
 
 /** Time-direction gradient of one frame's log-magnitude `s` (bins values from `offset`). */
-function timeGradient(s: Float32Array, offset: number, bins: number, shape: StftShape, out: Float32Array, outOffset: number): void {
+function timeGradient(
+  s: Float32Array,
+  offset: number,
+  bins: number,
+  shape: StftShape,
+  out: Float32Array,
+  outOffset: number,
+): void {
   const n = shape.windowSize;
   const a = shape.hop;
   const lambda = HANN_LAMBDA * n * n;
@@ -194,13 +201,24 @@ export class RtPghi {
   #pendingMag: Float32Array | null = null;
 
   push(magnitude: Float32Array): Float32Array | null {
-    if (magnitude.length !== this.#bins) throw new RangeError(`frame of ${magnitude.length} bins, expected ${this.#bins}`);
+    if (magnitude.length !== this.#bins)
+      throw new RangeError(`frame of ${magnitude.length} bins, expected ${this.#bins}`);
     for (let m = 0; m < magnitude.length; m++) if (magnitude[m] > this.#peak) this.#peak = magnitude[m];
     const next = Float32Array.from(magnitude);
     const pending = this.#pendingMag;
     this.#pendingMag = next;
     if (!pending) return null;
     return this.#emit(pending, next);
+  }
+
+  /**
+   * Replaces the phase just returned for frame n by the one actually used (after a refinement such as
+   * RtPghiSynth's), so frame n+1 grows from what was really played.
+   */
+  commit(phase: Float32Array): void {
+    if (!this.#phasePrev || phase.length !== this.#bins)
+      throw new Error('commit() follows a push() that returned a phase');
+    this.#phasePrev.set(phase);
   }
 
   finish(): Float32Array | null {
@@ -217,7 +235,14 @@ export class RtPghi {
     const sPrev = this.#sPrev;
     timeGradient(sCur, 0, b, this.#shape, this.#tgradCur, 0);
     for (let m = 0; m < b; m++) {
-      const dsdn = sPrev && sNext ? (sNext[m] - sPrev[m]) / 2 : sNext ? sNext[m] - sCur[m] : sPrev ? sCur[m] - sPrev[m] : 0;
+      const dsdn =
+        sPrev && sNext
+          ? (sNext[m] - sPrev[m]) / 2
+          : sNext
+            ? sNext[m] - sCur[m]
+            : sPrev
+              ? sCur[m] - sPrev[m]
+              : 0;
       this.#fgradCur[m] = freqIncrement(dsdn, this.#shape);
     }
 
@@ -290,7 +315,11 @@ export class RtPghi {
 }
 
 /** Phase of a whole spectrogram through RtPghi, frame by frame, as live audition would produce it. */
-export function rtpghi(mag: SpectrogramPlane, shape: StftShape, options: { tolerance?: number; seed?: number } = {}): Float32Array {
+export function rtpghi(
+  mag: SpectrogramPlane,
+  shape: StftShape,
+  options: { tolerance?: number; seed?: number } = {},
+): Float32Array {
   const { frames, bins, data } = mag;
   const rt = new RtPghi(shape, options);
   const phase = new Float32Array(frames * bins);

@@ -77,7 +77,9 @@ describe('Griffin-Lim', () => {
 
   it('starting from PGHI beats starting from random phase', () => {
     const random = sc(griffinLim(target(), tone.length, stft, { iterations: 16 }));
-    const warm = sc(griffinLim(target(), tone.length, stft, { iterations: 16, initialPhase: pghi(target(), S) }));
+    const warm = sc(
+      griffinLim(target(), tone.length, stft, { iterations: 16, initialPhase: pghi(target(), S) }),
+    );
     expect(warm).toBeLessThan(random - 2);
   });
 

@@ -1,7 +1,8 @@
 import type { Samples } from '../units.js';
 import { griffinLim } from './griffinlim.js';
-import { pghi, rtpghi } from './pghi.js';
+import { pghi } from './pghi.js';
 import { type SpectrogramPlane, type Stft, polar } from './stft.js';
+import { rtpghiResynth } from './stream.js';
 
 /** How phase is found for magnitudes (docs/design.md, "Back to audio"). */
 export const PHASE_METHODS = ['source', 'griffinlim', 'pghi', 'pghi-gl', 'rtpghi'] as const;
@@ -52,6 +53,6 @@ export function reconstruct(
         initialPhase: pghi(magnitude, shape, { seed }),
       });
     case 'rtpghi':
-      return stft.inverse(polar(magnitude, rtpghi(magnitude, shape, { seed })), length);
+      return rtpghiResynth(magnitude, length, stft.fft, shape, { seed });
   }
 }

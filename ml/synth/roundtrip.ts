@@ -29,12 +29,23 @@ export function roundTrip(
   samples: Float32Array,
   settings: FrameSettings,
   stft: Stft,
-  options: { method: PhaseMethod; iterations?: number; seed?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+  options: {
+    method: PhaseMethod;
+    iterations?: number;
+    seed?: number;
+    signal?: AbortSignal;
+    onProgress?: (done: number, total: number) => void;
+  },
 ): RoundTripResult {
   const analysis = analyze(samples, settings, { phase: options.method === 'source' });
   const ref = peakAmplitude(analysis.amplitude);
   if (ref === 0) {
-    return { audio: new Float32Array(samples.length), unitFrames: new Float32Array(analysis.amplitude.length), frames: analysis.frames, ref };
+    return {
+      audio: new Float32Array(samples.length),
+      unitFrames: new Float32Array(analysis.amplitude.length),
+      frames: analysis.frames,
+      ref,
+    };
   }
   const unitFrames = toUnitFrames(analysis.amplitude, ref, settings.floorDb);
   const magnitude = withNyquist(fromUnitFrames(unitFrames, ref, settings.floorDb), settings.bins);

@@ -47,18 +47,22 @@ export function emptySpectrogram(frames: number, bins: number): Spectrogram {
 export class Stft {
   readonly window: Float32Array;
   readonly bins: number;
-  readonly #fft: RealFft;
+  /** The window divided by the FFT size: synthesis also undoes the unnormalised inverse FFT. */
+  readonly #synthesisWindow: Float32Array;
+  readonly fft: RealFft;
   readonly hop: number;
   readonly #size: number;
   #normLength = -1;
   #inverseWindowSum = new Float32Array(0);
 
   constructor(fft: RealFft, shape: StftShape) {
-    if (fft.size !== shape.windowSize) throw new RangeError(`FFT of ${fft.size} points for a ${shape.windowSize}-sample window`);
-    this.#fft = fft;
+    if (fft.size !== shape.windowSize)
+      throw new RangeError(`FFT of ${fft.size} points for a ${shape.windowSize}-sample window`);
+    this.fft = fft;
     this.#size = shape.windowSize;
     this.hop = shape.hop;
     this.window = hannWindow(shape.windowSize);
+    this.#synthesisWindow = this.window.map((v) => v / shape.windowSize);
     this.bins = shape.windowSize / 2 + 1;
   }
 
@@ -69,13 +73,16 @@ export class Stft {
   /** The complex STFT of x; writes into `out` when it has the right shape. */
   forward(x: Float32Array, out?: Spectrogram): Spectrogram {
     const frames = this.frameCount(x.length);
-    const spec = out && out.frames === frames && out.bins === this.bins ? out : emptySpectrogram(frames, this.bins);
+    const spec =
+      out && out.frames === frames && out.bins === this.bins ? out : emptySpectrogram(frames, this.bins);
     const n = this.#size;
     const half = n / 2;
     const w = this.window;
-    const fft = this.#fft;
+    const fft = this.fft;
+    // Views fetched once: nothing allocates in WebAssembly memory while this loop runs.
+    const time = fft.time;
+    const packed = fft.spectrum;
     for (let f = 0; f < frames; f++) {
-      const time = fft.time;
       const start = f * this.hop - half;
       if (start >= 0 && start + n <= x.length) {
         for (let k = 0; k < n; k++) time[k] = x[start + k] * w[k];
@@ -86,7 +93,7 @@ export class Stft {
         }
       }
       fft.forward();
-      unpack(fft.spectrum, spec, f);
+      unpack(packed, spec, f);
     }
     return spec;
   }
@@ -105,12 +112,13 @@ export class Stft {
     const y = out && out.length === length ? out.fill(0) : new Float32Array(length);
     const n = this.#size;
     const half = n / 2;
-    const w = this.window;
-    const fft = this.#fft;
+    const w = this.#synthesisWindow;
+    const fft = this.fft;
+    const time = fft.time;
+    const packed = fft.spectrum;
     for (let f = 0; f < frames; f++) {
-      pack(spec, f, fft.spectrum, magnitude);
+      pack(spec, f, packed, magnitude);
       fft.inverse();
-      const time = fft.time;
       const start = f * this.hop - half;
       const k0 = Math.max(0, -start);
       const k1 = Math.min(n, length - start);
@@ -180,7 +188,8 @@ function pack(spec: Spectrogram, frame: number, packed: Float32Array, magnitude?
 /** |X| of every coefficient. */
 export function magnitudes(spec: Spectrogram): SpectrogramPlane {
   const data = new Float32Array(spec.re.length);
-  for (let i = 0; i < data.length; i++) data[i] = Math.hypot(spec.re[i], spec.im[i]);
+  const { re, im } = spec;
+  for (let i = 0; i < data.length; i++) data[i] = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
   return { frames: spec.frames, bins: spec.bins, data };
 }
 

@@ -1,0 +1,175 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { AudioFileError } from '../ml/audio/errors.js';
+import { writeFileAtomic } from '../ml/audio/files.js';
+import { loadAudioFile } from '../ml/audio/load.js';
+import { decodeWav, encodeWav } from '../ml/audio/wav.js';
+import { DEFAULT_FRAME_SETTINGS } from '../ml/features/settings.js';
+import { createRealFft } from '../ml/synth/fft.js';
+import { logSpectralDistance, spectralConvergence } from '../ml/synth/metrics.js';
+import { PHASE_METHODS, type PhaseMethod } from '../ml/synth/reconstruct.js';
+import { roundTrip } from '../ml/synth/roundtrip.js';
+import { Stft, magnitudes } from '../ml/synth/stft.js';
+import { UsageError } from './errors.js';
+import { packageInfo as pkg } from './package-info.js';
+import { Progress } from './progress.js';
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got '${value}'`);
+    }
+    return n;
+  };
+}
+
+function printJson(result: object): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+const round = (x: number | null, digits = 2): number | null =>
+  x === null ? null : Number(x.toFixed(digits));
+
+async function info(options: { json?: boolean }): Promise<void> {
+  const fft = await createRealFft(DEFAULT_FRAME_SETTINGS.windowSize);
+  const result = {
+    version: pkg.version,
+    node: process.versions.node,
+    platform: `${process.platform}-${process.arch}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    fft: fft.implementation,
+    frames: DEFAULT_FRAME_SETTINGS,
+    phaseMethods: PHASE_METHODS,
+  };
+  fft.dispose();
+  if (options.json) return printJson(result);
+  const s = result.frames;
+  process.stdout.write(
+    [
+      `vae-studio ${result.version} (Node ${result.node}, ${result.platform})`,
+      `cpu:           ${result.cpu} × ${result.cores}`,
+      `fft:           ${result.fft}`,
+      `frames:        ${s.bins} bins, ${s.windowSize}-sample Hann window, hop ${s.hop}, ${s.sampleRate} Hz, floor ${s.floorDb} dB`,
+      `phase methods: ${result.phaseMethods.join(', ')}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+interface RoundTripOptions {
+  out: string;
+  phase: PhaseMethod;
+  iterations: number;
+  seed: number;
+  json?: boolean;
+}
+
+async function roundtrip(input: string, options: RoundTripOptions): Promise<void> {
+  const progress = new Progress();
+  const settings = DEFAULT_FRAME_SETTINGS;
+  const inPath = resolve(input);
+  const outPath = resolve(options.out);
+  if (inPath === outPath)
+    throw new UsageError(`${options.out}: the output would overwrite the input; choose another --out`);
+
+  const audio = await loadAudioFile(inPath, {
+    sampleRate: settings.sampleRate,
+    minSamples: settings.windowSize,
+  });
+  audio.warnings.forEach((w) => progress.warn(`${input}: ${w}`));
+  const fft = await createRealFft(settings.windowSize);
+  try {
+    const stft = new Stft(fft, settings);
+    progress.stage(`${options.phase}: ${audio.durationSeconds.toFixed(2)} s of audio`);
+    const result = roundTrip(audio.samples, settings, stft, {
+      method: options.phase,
+      iterations: options.iterations,
+      seed: options.seed,
+      onProgress: (done, total) => progress.update('griffin-lim', done, total),
+    });
+    const bytes = encodeWav(result.audio, settings.sampleRate, '16');
+    // An explicit --out names the file to write, so replacing it is what was asked for.
+    await writeFileAtomic(outPath, bytes, { overwrite: true });
+
+    // Measure what was written (16-bit), not the float signal before it.
+    const written = decodeWav(bytes, outPath).channels[0];
+    const target = magnitudes(stft.forward(audio.samples));
+    const estimate = magnitudes(stft.forward(written));
+    const elapsed = performance.now() / 1000;
+    const report = {
+      input: inPath,
+      output: outPath,
+      phase: options.phase,
+      iterations: options.phase === 'griffinlim' || options.phase === 'pghi-gl' ? options.iterations : null,
+      sampleRate: settings.sampleRate,
+      sourceRate: audio.sourceRate,
+      durationSeconds: round(audio.durationSeconds, 3),
+      frames: result.frames,
+      spectralConvergenceDb: audio.silent ? null : round(spectralConvergence(target, estimate)),
+      logSpectralDistanceDb: audio.silent ? null : round(logSpectralDistance(target, estimate)),
+      elapsedSeconds: round(elapsed, 3),
+      realtimeFactor: round(audio.durationSeconds / elapsed, 1),
+      fft: fft.implementation,
+      warnings: audio.warnings,
+    };
+    if (options.json) return printJson(report);
+    const sc = report.spectralConvergenceDb;
+    process.stdout.write(
+      `${outPath}: ${report.durationSeconds} s, spectral convergence ${sc === null ? 'n/a (silent)' : `${sc} dB`}, ` +
+        `log-spectral distance ${report.logSpectralDistanceDb ?? 'n/a'} dB, ${report.realtimeFactor}× real time\n`,
+    );
+  } finally {
+    fft.dispose();
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('vae-studio')
+    .description('Make new sounds with variational autoencoders (headless studio).')
+    .version(pkg.version)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('info')
+    .description('Show the version, machine and signal settings.')
+    .option('--json', 'print one JSON object')
+    .action(info);
+
+  program
+    .command('roundtrip')
+    .description('Audio → 256-dim frames → audio with no model, and how close it comes back.')
+    .argument('<in>', 'input WAV file')
+    .requiredOption('--out <file>', 'output WAV file (replaced if it exists)')
+    .addOption(
+      new Option('--phase <method>', 'phase reconstruction').choices(PHASE_METHODS).default('pghi-gl'),
+    )
+    .option('--iterations <n>', 'Griffin-Lim iterations', integer(0, 10000), 32)
+    .option('--seed <n>', 'seed of random starting phases', integer(0, 2 ** 31 - 1), 0)
+    .option('--json', 'print one JSON object as the last line of stdout')
+    .action(roundtrip);
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit status (0 done, 2 bad input or arguments, 1 anything else). */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message; help and --version end with exit code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof AudioFileError || err instanceof UsageError) {
+      process.stderr.write(`vae-studio: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`vae-studio: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
