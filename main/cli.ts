@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { AudioFileError } from '../ml/audio/errors.js';
 import { writeFileAtomic } from '../ml/audio/files.js';
 import { loadAudioFile } from '../ml/audio/load.js';
@@ -91,7 +92,8 @@ async function roundtrip(input: string, options: RoundTripOptions): Promise<void
       onProgress: (done, total) => progress.update('griffin-lim', done, total),
     });
     const bytes = encodeWav(result.audio, settings.sampleRate, '16');
-    // An explicit --out names the file to write, so replacing it is what was asked for.
+    // An explicit --out names the file to write, so replacing it (and making its folder) is what was asked for.
+    await mkdir(dirname(outPath), { recursive: true });
     await writeFileAtomic(outPath, bytes, { overwrite: true });
 
     // Measure what was written (16-bit), not the float signal before it.
@@ -169,7 +171,16 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`vae-studio: ${err.message}\n`);
       return 2;
     }
+    if (isSystemError(err)) {
+      // A file system failure (permissions, a full disk): the reason and the path, not a stack trace.
+      process.stderr.write(`vae-studio: ${err.path ? `${err.path}: ` : ''}${err.message.replace(/^\w+: /, '')}\n`);
+      return 1;
+    }
     process.stderr.write(`vae-studio: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;
   }
+}
+
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
 }

@@ -128,6 +128,20 @@ describe('roundtrip', () => {
     expect(r.stderr).toMatch(/griffinlim/);
   });
 
+  it('makes the folder an explicit --out names', () => {
+    const out = join(dir, 'new', 'deeper', 'tone.wav');
+    expect(runCli(['roundtrip', good, '--out', out, '--phase', 'source']).status).toBe(0);
+    expect(readFileSync(out).subarray(0, 4).toString()).toBe('RIFF');
+  });
+
+  it('says why it cannot write, without a stack trace', () => {
+    const blocker = file('blocker', 'a file where a folder should be');
+    const r = runCli(['roundtrip', good, '--out', join(blocker, 'tone.wav')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^vae-studio: .*blocker.*(not a directory|exists)/i);
+  });
+
   it('replaces the file an explicit --out names', () => {
     const out = file('existing.wav', 'old contents');
     const r = runCli(['roundtrip', good, '--out', out, '--phase', 'source']);
