@@ -173,7 +173,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (isSystemError(err)) {
       // A file system failure (permissions, a full disk): the reason and the path, not a stack trace.
-      process.stderr.write(`vae-studio: ${err.path ? `${err.path}: ` : ''}${err.message.replace(/^\w+: /, '')}\n`);
+      process.stderr.write(
+        `vae-studio: ${err.path ? `${err.path}: ` : ''}${err.message.replace(/^\w+: /, '')}\n`,
+      );
       return 1;
     }
     process.stderr.write(`vae-studio: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -99,7 +99,10 @@ function wholeProcess(path: string, phase: string): { speed: number; sc: number 
   });
   const wall = (performance.now() - t) / 1000;
   if (r.status !== 0) throw new Error(`roundtrip failed: ${r.stderr}`);
-  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { durationSeconds: number; spectralConvergenceDb: number };
+  const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    durationSeconds: number;
+    spectralConvergenceDb: number;
+  };
   return { speed: report.durationSeconds / wall, sc: report.spectralConvergenceDb };
 }
 
@@ -127,13 +130,17 @@ async function main(): Promise<void> {
   const fixtures = quick ? allFixtures().slice(0, 3) : [...allFixtures(), longSpeechFixture()];
   const machine = `${cpus()[0]?.model ?? 'unknown cpu'} (${cpus().length} cores), Node ${process.versions.node}`;
   log(`VAE Studio ${packageInfo.version} benchmark — ${machine}`);
-  log(`FFT: ${fft.implementation}; frames: ${S.windowSize}-point Hann, hop ${S.hop}, ${S.sampleRate} Hz; one core`);
+  log(
+    `FFT: ${fft.implementation}; frames: ${S.windowSize}-point Hann, hop ${S.hop}, ${S.sampleRate} Hz; one core`,
+  );
   log();
 
   const files = await soundPath(fixtures, stft);
   const methods = [...PHASE_METHODS];
   log('Speed, × real time (higher is better)');
-  log(`${'file'.padEnd(18)}${pad('sec', 6)}${pad('analysis', 10)}${pad('istft', 8)}${methods.map((m) => pad(m, 12)).join('')}`);
+  log(
+    `${'file'.padEnd(18)}${pad('sec', 6)}${pad('analysis', 10)}${pad('istft', 8)}${methods.map((m) => pad(m, 12)).join('')}`,
+  );
   for (const f of files) {
     log(
       `${f.file.padEnd(18)}${pad(fmt(f.seconds), 6)}${pad(fmt(f.speed.analysis, 0), 10)}${pad(fmt(f.speed.istft, 0), 8)}` +
@@ -149,10 +156,16 @@ async function main(): Promise<void> {
   const torch = torchReference(fixtures.map((f) => f.path));
   log();
   if (!torch) {
-    log('torchaudio reference: not run (needs /usr/bin/python3 with torch and torchaudio, and ../shared/bench)');
+    log(
+      'torchaudio reference: not run (needs /usr/bin/python3 with torch and torchaudio, and ../shared/bench)',
+    );
   } else {
-    log('Griffin-Lim, 32 iterations, momentum 0.99: ours beside torchaudio (1 thread, mean of 3 random starts)');
-    log(`${'file'.padEnd(18)}${pad('ours SC', 10)}${pad('torch SC', 10)}${pad('ours ×RT', 10)}${pad('torch ×RT', 11)}`);
+    log(
+      'Griffin-Lim, 32 iterations, momentum 0.99: ours beside torchaudio (1 thread, mean of 3 random starts)',
+    );
+    log(
+      `${'file'.padEnd(18)}${pad('ours SC', 10)}${pad('torch SC', 10)}${pad('ours ×RT', 10)}${pad('torch ×RT', 11)}`,
+    );
     for (const f of files) {
       const t = torch.get(f.file);
       log(
@@ -172,9 +185,15 @@ async function main(): Promise<void> {
     const t = torch?.get(long.name);
     log(
       `Whole \`vae-studio roundtrip --phase griffinlim\` process on ${long.name}: ${fmt(whole.speed)}× real time` +
-        (t ? ` (torchaudio's transform alone: ${fmt(t.speed)}×; ratio ${fmt(whole.speed / t.speed, 2)})` : ''),
+        (t
+          ? ` (torchaudio's transform alone: ${fmt(t.speed)}×; ratio ${fmt(whole.speed / t.speed, 2)})`
+          : ''),
     );
-    log(`Griffin-Lim by FFT on ${long.name}: ${Object.entries(byFft).map(([k, v]) => `${k} ${fmt(v)}×`).join(', ')}`);
+    log(
+      `Griffin-Lim by FFT on ${long.name}: ${Object.entries(byFft)
+        .map(([k, v]) => `${k} ${fmt(v)}×`)
+        .join(', ')}`,
+    );
   }
   fft.dispose();
   if (json) {
