@@ -12,6 +12,10 @@ import { logSpectralDistance, spectralConvergence } from '../ml/synth/metrics.js
 import { PHASE_METHODS, type PhaseMethod } from '../ml/synth/reconstruct.js';
 import { roundTrip } from '../ml/synth/roundtrip.js';
 import { Stft, magnitudes } from '../ml/synth/stft.js';
+import { ModelFolderError } from '../ml/vae/folder.js';
+import { MAX_LATENT, MIN_LATENT, PRESET_NAMES } from '../ml/vae/model.js';
+import { DEFAULT_TRAIN_CONFIG } from '../ml/vae/trainer.js';
+import { type TrainOptions, train } from './commands/train.js';
 import { UsageError } from './errors.js';
 import { packageInfo as pkg } from './package-info.js';
 import { Progress } from './progress.js';
@@ -25,6 +29,19 @@ function integer(min: number, max: number) {
     return n;
   };
 }
+
+function number(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got '${value}'`);
+    }
+    return n;
+  };
+}
+
+/** Set by a command that ends with a status other than 0 without failing (a cancelled run). */
+let exitCode = 0;
 
 function printJson(result: object): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -154,20 +171,54 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object as the last line of stdout')
     .action(roundtrip);
 
+  program
+    .command('train')
+    .description('Train a VAE on WAV files (or folders of them) in a worker thread.')
+    .argument('<inputs...>', 'WAV files or folders')
+    .requiredOption('--out <dir>', 'model folder to create (refused if it exists, unless --resume)')
+    .option('--resume', 'continue the run whose checkpoint is in --out')
+    .addOption(
+      new Option('--preset <name>', 'network size')
+        .choices(PRESET_NAMES)
+        .default(DEFAULT_TRAIN_CONFIG.preset),
+    )
+    .option('--latent <n>', 'latent dimensions', integer(MIN_LATENT, MAX_LATENT), DEFAULT_TRAIN_CONFIG.latent)
+    .option('--epochs <n>', `epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})`, integer(1, 100000))
+    .option('--batch <n>', 'frames per batch', integer(1, 65536), DEFAULT_TRAIN_CONFIG.batch)
+    .option('--beta <b>', 'weight of the KL term', number(0, 1000), DEFAULT_TRAIN_CONFIG.beta)
+    .option('--warmup <epochs>', 'KL warm-up epochs', integer(0, 100000), DEFAULT_TRAIN_CONFIG.warmupEpochs)
+    .option(
+      '--free-bits <nats>',
+      'minimum KL per latent dimension',
+      number(0, 100),
+      DEFAULT_TRAIN_CONFIG.freeBits,
+    )
+    .addOption(
+      new Option('--loss <kind>', 'reconstruction loss')
+        .choices(['bce', 'mse'])
+        .default(DEFAULT_TRAIN_CONFIG.loss),
+    )
+    .option('--seed <n>', 'random seed', integer(0, 2 ** 31 - 1), DEFAULT_TRAIN_CONFIG.seed)
+    .option('--json', 'print one JSON object as the last line of stdout')
+    .action(async (inputs: string[], options: TrainOptions) => {
+      exitCode = await train(inputs, options);
+    });
+
   return program;
 }
 
 /** Runs the CLI; resolves to the exit status (0 done, 2 bad input or arguments, 1 anything else). */
 export async function main(argv: string[]): Promise<number> {
   try {
+    exitCode = 0;
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander has already printed its message; help and --version end with exit code 0.
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof AudioFileError || err instanceof UsageError) {
+    if (err instanceof AudioFileError || err instanceof UsageError || err instanceof ModelFolderError) {
       process.stderr.write(`vae-studio: ${err.message}\n`);
       return 2;
     }

@@ -1,0 +1,145 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AudioFileError } from '../../ml/audio/errors.js';
+import { isBackendName } from '../../ml/backend.js';
+import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
+import type { PresetName } from '../../ml/vae/model.js';
+import { startTraining } from '../../ml/vae/train-job.js';
+import { CHECKPOINT_FILE } from '../../ml/vae/train-protocol.js';
+import { DEFAULT_TRAIN_CONFIG, type EpochReport } from '../../ml/vae/trainer.js';
+import { UsageError } from '../errors.js';
+import { Progress } from '../progress.js';
+
+export interface TrainOptions {
+  out: string;
+  resume?: boolean;
+  preset: PresetName;
+  latent: number;
+  epochs?: number;
+  batch: number;
+  beta: number;
+  warmup: number;
+  freeBits: number;
+  loss: 'bce' | 'mse';
+  seed: number;
+  json?: boolean;
+}
+
+const f2 = (x: number) => x.toFixed(2);
+
+function epochLine(r: EpochReport): string {
+  const held = r.heldOut ? `, held-out ${f2(r.heldOut.reconstruction + r.heldOut.kl)}` : '';
+  return (
+    `epoch ${r.epoch}/${r.epochs}: reconstruction ${f2(r.reconstruction)}, KL ${f2(r.kl)}, ELBO ${f2(r.elbo)}${held}, ` +
+    `active ${r.activeUnits}/${r.klPerDim.length}, ${Math.round(r.framesPerSecond)} frames/s, ETA ${Math.round(r.etaSeconds)} s`
+  );
+}
+
+/** `vae-studio train`: trains in a worker thread; Ctrl-C stops at the next batch, keeping the checkpoint. */
+export async function train(inputs: string[], options: TrainOptions): Promise<number> {
+  const progress = new Progress();
+  const out = resolve(options.out);
+  const checkpoint = join(out, CHECKPOINT_FILE);
+  if (options.resume) {
+    if (!existsSync(checkpoint))
+      throw new UsageError(`${options.out}: nothing to resume (no ${CHECKPOINT_FILE})`);
+  } else if (existsSync(out) && readdirSync(out).length > 0) {
+    throw new UsageError(
+      `${options.out}: exists and is not empty; use --resume to continue its run, or choose another --out`,
+    );
+  }
+  const backend = process.env.VAE_STUDIO_BACKEND;
+  const job = startTraining(
+    {
+      inputs: inputs.map((i) => resolve(i)),
+      out,
+      resume: Boolean(options.resume),
+      config: {
+        ...DEFAULT_TRAIN_CONFIG,
+        preset: options.preset,
+        latent: options.latent,
+        epochs: options.epochs ?? DEFAULT_TRAIN_CONFIG.epochs,
+        batch: options.batch,
+        beta: options.beta,
+        warmupEpochs: options.warmup,
+        freeBits: options.freeBits,
+        loss: options.loss,
+        seed: options.seed,
+      },
+      epochs: options.resume ? options.epochs : undefined,
+      frames: DEFAULT_FRAME_SETTINGS,
+      backend: backend && isBackendName(backend) ? backend : undefined,
+    },
+    (event) => {
+      switch (event.type) {
+        case 'backend':
+          progress.stage(`backend: ${event.info.name}${event.info.gpu ? ' (GPU)' : ''}`);
+          break;
+        case 'skipped':
+          progress.warn(`skipped ${event.skipped.file}: ${event.skipped.reason}`);
+          break;
+        case 'corpus':
+          progress.stage(
+            `${event.sources.length} sources, ${event.train} training and ${event.heldOut} held-out frames, ` +
+              `${event.params.toLocaleString('en')} parameters${event.resumedAt ? `, resuming after epoch ${event.resumedAt}` : ''}`,
+          );
+          break;
+        case 'batch':
+          progress.update(`epoch ${event.epoch}`, event.done, event.total);
+          break;
+        case 'epoch':
+          progress.stage(epochLine(event.report));
+          break;
+      }
+    },
+  );
+  const stop = () => {
+    progress.stage('stopping at the next batch…');
+    job.cancel();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let outcome;
+  try {
+    outcome = await job.outcome;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  if (outcome.status === 'cancelled') {
+    progress.stage(`stopped; ${outcome.epoch} epochs are in ${checkpoint}; continue with --resume`);
+    return 130;
+  }
+  if (outcome.status === 'failed') {
+    if (outcome.kind === 'input')
+      throw new AudioFileError(outcome.file ?? inputs.join(', '), outcome.message);
+    if (outcome.kind === 'checkpoint') throw new UsageError(outcome.message);
+    const note = outcome.kind === 'diverged' ? `; the last good epoch is in ${checkpoint}` : '';
+    throw new Error(`${outcome.message}${note}`);
+  }
+  const { summary } = outcome;
+  const r = summary.final;
+  if (options.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        model: summary.folder,
+        epochs: summary.epochs,
+        params: summary.params,
+        seconds: Number(summary.seconds.toFixed(2)),
+        reconstruction: r.reconstruction,
+        kl: r.kl,
+        klPerDim: r.klPerDim,
+        elbo: r.elbo,
+        heldOut: r.heldOut,
+        activeUnits: r.activeUnits,
+        latent: r.klPerDim.length,
+        framesPerSecond: Math.round(r.framesPerSecond),
+      })}\n`,
+    );
+  } else {
+    process.stdout.write(
+      `${summary.folder}: ${summary.epochs} epochs, ${r.activeUnits}/${r.klPerDim.length} active units\n`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,123 @@
+import { AudioFileError } from '../audio/errors.js';
+import { loadAudioFile } from '../audio/load.js';
+import { analyze, peakAmplitude } from '../features/analyze.js';
+import { toUnitFrames } from '../features/scale.js';
+import type { FrameSettings } from '../features/settings.js';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+
+/** Training frames in [0, 1] from a set of sounds, with each source's held-out tail. */
+export interface Corpus {
+  bins: number;
+  /** All frames, source after source (frames × bins). */
+  frames: Float32Array;
+  sources: { name: string; frames: number; heldOut: number }[];
+  /** Frame indices for training and for held-out evaluation. */
+  train: Int32Array;
+  heldOut: Int32Array;
+  /** The corpus's peak amplitude: the reference every frame was scaled by. */
+  ref: number;
+}
+
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+/** The share of each source's frames held out, taken from its end. */
+export const HELD_OUT_SHARE = 0.1;
+
+/**
+ * Splits frames into training and held-out sets: the last 10 % of every source's frames, contiguous
+ * (single frames shuffled out of a 75 %-overlapped sequence would be near-copies of their neighbours).
+ */
+export function splitCorpus(
+  sources: { name: string; frames: Float32Array }[],
+  bins: number,
+  ref: number,
+): Corpus {
+  const total = sources.reduce((n, s) => n + s.frames.length / bins, 0);
+  const frames = new Float32Array(total * bins);
+  const train: number[] = [];
+  const heldOut: number[] = [];
+  const meta: Corpus['sources'] = [];
+  let at = 0;
+  for (const s of sources) {
+    const count = s.frames.length / bins;
+    const held = count >= 10 ? Math.max(1, Math.round(count * HELD_OUT_SHARE)) : 0;
+    frames.set(s.frames, at * bins);
+    for (let i = 0; i < count; i++) (i < count - held ? train : heldOut).push(at + i);
+    meta.push({ name: s.name, frames: count, heldOut: held });
+    at += count;
+  }
+  return {
+    bins,
+    frames,
+    sources: meta,
+    train: Int32Array.from(train),
+    heldOut: Int32Array.from(heldOut),
+    ref,
+  };
+}
+
+/** WAV files named by the inputs: files as given, folders by their *.wav files (sorted). */
+export async function expandInputs(inputs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    let info;
+    try {
+      info = await stat(input);
+    } catch {
+      throw new AudioFileError(input, 'file not found');
+    }
+    if (info.isDirectory()) {
+      const names = (await readdir(input)).filter((n) => extname(n).toLowerCase() === '.wav').sort();
+      if (names.length === 0) throw new AudioFileError(input, 'folder holds no .wav files');
+      files.push(...names.map((n) => join(input, n)));
+    } else files.push(input);
+  }
+  return files;
+}
+
+/**
+ * Loads every file, skipping (with the reason) the ones that are malformed, too short or silent, and
+ * scales all frames against the loudest frame of the corpus. Throws when no file is usable.
+ */
+export async function buildCorpus(
+  files: string[],
+  settings: FrameSettings,
+  onSkip: (skipped: SkippedFile) => void = () => {},
+): Promise<{ corpus: Corpus; skipped: SkippedFile[] }> {
+  const skipped: SkippedFile[] = [];
+  const analysed: { name: string; amplitude: Float32Array }[] = [];
+  for (const file of files) {
+    try {
+      const audio = await loadAudioFile(file, {
+        sampleRate: settings.sampleRate,
+        minSamples: settings.windowSize,
+      });
+      if (audio.silent) {
+        skipped.push({ file, reason: 'silent: nothing to learn from' });
+        onSkip(skipped[skipped.length - 1]);
+        continue;
+      }
+      analysed.push({ name: basename(file), amplitude: analyze(audio.samples, settings).amplitude });
+    } catch (err) {
+      if (!(err instanceof AudioFileError)) throw err;
+      skipped.push({ file, reason: err.reason });
+      onSkip(skipped[skipped.length - 1]);
+    }
+  }
+  if (analysed.length === 0) {
+    throw new AudioFileError(
+      files.length === 1 ? files[0] : `${files.length} inputs`,
+      'no usable audio to train on',
+    );
+  }
+  const ref = Math.max(...analysed.map((a) => peakAmplitude(a.amplitude)));
+  const sources = analysed.map((a) => ({
+    name: a.name,
+    frames: toUnitFrames(a.amplitude, ref, settings.floorDb),
+  }));
+  return { corpus: splitCorpus(sources, settings.bins, ref), skipped };
+}

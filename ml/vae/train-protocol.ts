@@ -1,0 +1,48 @@
+import type { BackendInfo, BackendName } from '../backend.js';
+import type { FrameSettings } from '../features/settings.js';
+import type { Corpus, SkippedFile } from './corpus.js';
+import type { EpochReport, TrainConfig } from './trainer.js';
+
+/** What the training worker is asked to do (sent once, with workerData). */
+export interface TrainRequest {
+  inputs: string[];
+  /** The model folder: the checkpoint is written there each epoch, the model at the end. */
+  out: string;
+  resume: boolean;
+  config: TrainConfig;
+  /** With resume: a new epoch count (to extend a finished run); otherwise the checkpoint's. */
+  epochs?: number;
+  frames: FrameSettings;
+  backend?: BackendName;
+  /** Int32Array(1) over this buffer: set to 1 to cancel at the next batch. */
+  cancel: SharedArrayBuffer;
+}
+
+export interface TrainSummary {
+  folder: string;
+  epochs: number;
+  params: number;
+  seconds: number;
+  final: EpochReport;
+}
+
+/** Messages from the worker, in the order a run produces them. */
+export type TrainEvent =
+  | { type: 'backend'; info: BackendInfo }
+  | { type: 'skipped'; skipped: SkippedFile }
+  | {
+      type: 'corpus';
+      sources: Corpus['sources'];
+      frames: number;
+      train: number;
+      heldOut: number;
+      params: number;
+      resumedAt: number;
+    }
+  | { type: 'batch'; epoch: number; done: number; total: number }
+  | { type: 'epoch'; report: EpochReport }
+  | { type: 'cancelled'; epoch: number }
+  | { type: 'done'; summary: TrainSummary }
+  | { type: 'error'; kind: 'input' | 'diverged' | 'checkpoint' | 'internal'; message: string; file?: string };
+
+export const CHECKPOINT_FILE = 'checkpoint.bin';

@@ -1,0 +1,132 @@
+/**
+ * The training worker thread (docs/design.md, "Threads"): loads and analyses the inputs, trains,
+ * checkpoints each epoch and writes the model, reporting through TrainEvents, so the thread that
+ * started it stays free to serve a UI and to take a cancel.
+ */
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { AudioFileError } from '../audio/errors.js';
+import { initBackend } from '../backend.js';
+import { CheckpointError, restoreTrainer, saveCheckpoint } from './checkpoint.js';
+import { buildCorpus, expandInputs } from './corpus.js';
+import { saveModelFolder } from './folder.js';
+import { parameterCount } from './model.js';
+import { pca } from './pca.js';
+import { CHECKPOINT_FILE, type TrainEvent, type TrainRequest } from './train-protocol.js';
+import { NonFiniteLossError, Trainer } from './trainer.js';
+
+const request = workerData as TrainRequest;
+const post = (event: TrainEvent) => parentPort!.postMessage(event);
+const cancelled = new Int32Array(request.cancel);
+
+async function run(): Promise<void> {
+  const started = performance.now();
+  const backend = await initBackend(request.backend);
+  post({ type: 'backend', info: backend });
+  const files = await expandInputs(request.inputs);
+  const { corpus } = await buildCorpus(files, request.frames, (skipped) =>
+    post({ type: 'skipped', skipped }),
+  );
+  const checkpoint = join(request.out, CHECKPOINT_FILE);
+  const trainer = request.resume
+    ? await restoreTrainer(checkpoint, corpus)
+    : new Trainer(request.config, corpus);
+  try {
+    const epochs = request.epochs ?? trainer.config.epochs;
+    const config = { ...trainer.config, epochs };
+    Object.assign(trainer.config, { epochs });
+    post({
+      type: 'corpus',
+      sources: corpus.sources,
+      frames: corpus.frames.length / corpus.bins,
+      train: corpus.train.length,
+      heldOut: corpus.heldOut.length,
+      params: parameterCount(trainer.encoder, trainer.decoder),
+      resumedAt: trainer.epoch,
+    });
+    let lastPost = 0;
+    while (trainer.epoch < epochs) {
+      const epoch = trainer.epoch + 1;
+      const report = await trainer.runEpoch({
+        shouldStop: () => Atomics.load(cancelled, 0) === 1,
+        onBatch: (done, total) => {
+          const now = performance.now();
+          if (done === total || now - lastPost > 100) {
+            lastPost = now;
+            post({ type: 'batch', epoch, done, total });
+          }
+        },
+      });
+      if (!report) {
+        post({ type: 'cancelled', epoch: trainer.epoch });
+        return;
+      }
+      post({ type: 'epoch', report });
+      await saveCheckpoint(checkpoint, trainer);
+    }
+    const means = await trainer.latentMeans(corpus.train);
+    const final = trainer.history[trainer.history.length - 1];
+    const seconds = (performance.now() - started) / 1000 + (request.resume ? sumSeconds(trainer.history) : 0);
+    await saveModelFolder(request.out, {
+      encoder: trainer.encoder,
+      decoder: trainer.decoder,
+      studio: {
+        format: 'vae-studio-model',
+        version: 1,
+        preset: config.preset,
+        latent: config.latent,
+        frames: request.frames,
+        ref: corpus.ref,
+        loss: config.loss,
+        training: {
+          config: { ...config },
+          epochs: trainer.epoch,
+          backend: backend.name,
+          sources: corpus.sources,
+          history: trainer.history.map((h) => ({ ...h })),
+          seconds,
+        },
+        metrics: {
+          reconstruction: final.reconstruction,
+          kl: final.kl,
+          elbo: final.elbo,
+          heldOut: final.heldOut,
+          activeUnits: final.activeUnits,
+          framesPerSecond: final.framesPerSecond,
+        },
+        pca: pca(means, config.latent),
+        createdAt: new Date().toISOString(),
+      },
+    });
+    post({
+      type: 'done',
+      summary: {
+        folder: request.out,
+        epochs: trainer.epoch,
+        params: parameterCount(trainer.encoder, trainer.decoder),
+        seconds,
+        final,
+      },
+    });
+  } finally {
+    trainer.dispose();
+  }
+}
+
+function sumSeconds(history: { seconds: number }[]): number {
+  return history.reduce((s, h) => s + h.seconds, 0);
+}
+
+run().catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof AudioFileError)
+    post({ type: 'error', kind: 'input', message: err.reason, file: err.file });
+  else if (err instanceof NonFiniteLossError) post({ type: 'error', kind: 'diverged', message });
+  else if (err instanceof CheckpointError) post({ type: 'error', kind: 'checkpoint', message });
+  else
+    post({
+      type: 'error',
+      kind: 'internal',
+      message: err instanceof Error ? (err.stack ?? message) : message,
+    });
+});

@@ -1,0 +1,294 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { SeededRandom } from '../random.js';
+import type { Corpus } from './corpus.js';
+import { type PresetName, applyUpToLast, buildModels, checkShape, splitPosterior } from './model.js';
+
+export interface TrainConfig {
+  preset: PresetName;
+  latent: number;
+  epochs: number;
+  batch: number;
+  /** Weight of the KL term once warm-up is over. */
+  beta: number;
+  /** Epochs over which beta ramps linearly from 0 (KL warm-up). */
+  warmupEpochs: number;
+  /** Free bits: each latent dimension's KL counts as at least this many nats (0 turns it off). */
+  freeBits: number;
+  learningRate: number;
+  seed: number;
+  loss: 'bce' | 'mse';
+}
+
+/** Defaults chosen by measurement on speech and instruments (docs/design.md, "The model"). */
+export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
+  preset: 'seed-speech',
+  latent: 16,
+  epochs: 30,
+  batch: 256,
+  beta: 0.01,
+  warmupEpochs: 5,
+  freeBits: 0,
+  learningRate: 1e-3,
+  seed: 0,
+  loss: 'bce',
+});
+
+/** One epoch's figures. Losses are per frame, in nats (summed over bins and latent dimensions). */
+export interface EpochReport {
+  epoch: number;
+  epochs: number;
+  beta: number;
+  reconstruction: number;
+  kl: number;
+  klPerDim: number[];
+  /** Evidence lower bound per frame: −(reconstruction + KL). */
+  elbo: number;
+  loss: number;
+  heldOut: { reconstruction: number; kl: number; elbo: number } | null;
+  activeUnits: number;
+  /** Training frames per second over this epoch's batches only. */
+  framesPerSecond: number;
+  seconds: number;
+  etaSeconds: number;
+}
+
+/** A dimension is active when the variance over the data of its posterior mean exceeds this (Burda et al. 2016). */
+export const ACTIVE_UNIT_THRESHOLD = 0.01;
+
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}
+
+export interface EpochOptions {
+  shouldStop?: () => boolean;
+  onBatch?: (done: number, total: number) => void;
+}
+
+/**
+ * Owns a VAE under training: the two networks, the optimizer and the random state. Everything it
+ * allocates is released by dispose(). Statistics stay on the device during an epoch and are read
+ * back once at its end.
+ */
+export class Trainer {
+  readonly config: TrainConfig;
+  readonly corpus: Corpus;
+  readonly encoder: tfl.Sequential;
+  readonly decoder: tfl.Sequential;
+  readonly optimizer: tf.AdamOptimizer;
+  readonly rng: SeededRandom;
+  epoch = 0;
+  history: EpochReport[] = [];
+  readonly #vars: tf.Variable[];
+  #disposed = false;
+
+  constructor(config: TrainConfig, corpus: Corpus) {
+    checkShape({ preset: config.preset, bins: corpus.bins, latent: config.latent });
+    if (!Number.isInteger(config.batch) || config.batch < 1)
+      throw new RangeError(`batch must be ≥ 1, got ${config.batch}`);
+    if (corpus.train.length === 0) throw new RangeError('no training frames');
+    this.config = config;
+    this.corpus = corpus;
+    this.rng = new SeededRandom(config.seed);
+    const { encoder, decoder } = buildModels(
+      { preset: config.preset, bins: corpus.bins, latent: config.latent },
+      this.rng.int(),
+    );
+    this.encoder = encoder;
+    this.decoder = decoder;
+    this.optimizer = tf.train.adam(config.learningRate);
+    this.#vars = [...encoder.trainableWeights, ...decoder.trainableWeights].map(
+      (w) => w.read() as tf.Variable,
+    );
+  }
+
+  get variables(): readonly tf.Variable[] {
+    return this.#vars;
+  }
+
+  /** beta after warm-up at a fractional epoch. */
+  betaAt(epoch: number): number {
+    const { beta, warmupEpochs } = this.config;
+    return warmupEpochs > 0 ? beta * Math.min(1, epoch / warmupEpochs) : beta;
+  }
+
+  #batchTensor(indices: Int32Array, from: number, to: number): tf.Tensor2D {
+    const { bins, frames } = this.corpus;
+    const data = new Float32Array((to - from) * bins);
+    for (let i = from; i < to; i++)
+      data.set(frames.subarray(indices[i] * bins, (indices[i] + 1) * bins), (i - from) * bins);
+    return tf.tensor2d(data, [to - from, bins]);
+  }
+
+  /** Reconstruction (summed over bins, per frame) and KL per dimension (per frame) of a batch. */
+  #terms(x: tf.Tensor2D, seed: number): { recon: tf.Scalar; klPerDim: tf.Tensor1D } {
+    const { mu, logVar } = splitPosterior(this.encoder.apply(x) as tf.Tensor2D, this.config.latent);
+    const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', seed);
+    const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
+    const logits = applyUpToLast(this.decoder, z);
+    const perFrame =
+      this.config.loss === 'bce'
+        ? // Binary cross-entropy from logits, in its numerically stable form.
+          tf.sum(
+            tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))),
+            1,
+          )
+        : tf.sum(tf.square(tf.sub(tf.sigmoid(logits), x)), 1);
+    const recon = tf.mean(perFrame) as tf.Scalar;
+    const klPerDim = tf.mean(
+      tf.mul(tf.sub(tf.add(tf.exp(logVar), tf.square(mu)), tf.add(logVar, 1)), 0.5),
+      0,
+    ) as tf.Tensor1D;
+    return { recon, klPerDim };
+  }
+
+  /** One pass over the training frames in a fresh shuffled order. Returns null when stopped. */
+  async runEpoch(options: EpochOptions = {}): Promise<EpochReport | null> {
+    const { batch } = this.config;
+    const order = this.rng.shuffle(Int32Array.from(this.corpus.train));
+    const batches = Math.ceil(order.length / batch);
+    const latent = this.config.latent;
+    let stats = tf.zeros([1 + latent]);
+    const started = performance.now();
+    try {
+      for (let b = 0; b < batches; b++) {
+        if (options.shouldStop?.()) return null;
+        const beta = this.betaAt(this.epoch + b / batches);
+        const seed = this.rng.int();
+        const x = this.#batchTensor(order, b * batch, Math.min(order.length, (b + 1) * batch));
+        const weight = x.shape[0] / order.length;
+        let batchStats: tf.Tensor | null = null;
+        this.optimizer.minimize(
+          () => {
+            const { recon, klPerDim } = this.#terms(x, seed);
+            batchStats = tf.keep(tf.mul(tf.concat([tf.reshape(recon, [1]), klPerDim]), weight));
+            const kl = tf.sum(
+              this.config.freeBits > 0 ? tf.maximum(klPerDim, this.config.freeBits) : klPerDim,
+            );
+            return tf.add(recon, tf.mul(kl, beta)) as tf.Scalar;
+          },
+          false,
+          this.#vars,
+        );
+        x.dispose();
+        const previous = stats;
+        stats = tf.add(previous, batchStats!);
+        previous.dispose();
+        (batchStats as tf.Tensor | null)?.dispose();
+        options.onBatch?.(b + 1, batches);
+        // Let the event loop breathe (messages, timers) between batches.
+        if (b % 8 === 7) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      const values = await stats.data();
+      stats.dispose();
+      this.#lastStats = Array.from(values);
+    }
+    const trainSeconds = (performance.now() - started) / 1000;
+    const [reconstruction, ...klPerDim] = this.#lastStats;
+    const kl = klPerDim.reduce((s, v) => s + v, 0);
+    if (![reconstruction, kl].every(Number.isFinite)) {
+      throw new NonFiniteLossError(
+        `training diverged in epoch ${this.epoch + 1}: the loss is ${reconstruction + kl}`,
+      );
+    }
+    this.epoch++;
+    const heldOut = this.corpus.heldOut.length > 0 ? await this.evaluate(this.corpus.heldOut) : null;
+    const activeUnits = await this.activeUnits();
+    const seconds = (performance.now() - started) / 1000;
+    const beta = this.betaAt(this.epoch);
+    const report: EpochReport = {
+      epoch: this.epoch,
+      epochs: this.config.epochs,
+      beta,
+      reconstruction,
+      kl,
+      klPerDim,
+      elbo: -(reconstruction + kl),
+      loss: reconstruction + beta * kl,
+      heldOut: heldOut && {
+        reconstruction: heldOut.reconstruction,
+        kl: heldOut.kl,
+        elbo: -(heldOut.reconstruction + heldOut.kl),
+      },
+      activeUnits,
+      framesPerSecond: order.length / trainSeconds,
+      seconds,
+      etaSeconds: Math.max(0, this.config.epochs - this.epoch) * seconds,
+    };
+    this.history.push(report);
+    return report;
+  }
+
+  #lastStats: number[] = [];
+
+  /** Mean reconstruction and KL per frame over the given frames (one seeded sample each). */
+  async evaluate(indices: Int32Array): Promise<{ reconstruction: number; kl: number; klPerDim: number[] }> {
+    const chunk = 1024;
+    let stats = tf.zeros([1 + this.config.latent]);
+    for (let from = 0; from < indices.length; from += chunk) {
+      const to = Math.min(indices.length, from + chunk);
+      const next = tf.tidy(() => {
+        const x = this.#batchTensor(indices, from, to);
+        const { recon, klPerDim } = this.#terms(x, 12345 + from);
+        return tf.add(
+          stats,
+          tf.mul(tf.concat([tf.reshape(recon, [1]), klPerDim]), (to - from) / indices.length),
+        );
+      });
+      stats.dispose();
+      stats = next;
+    }
+    const [reconstruction, ...klPerDim] = Array.from(await stats.data());
+    stats.dispose();
+    return { reconstruction, kl: klPerDim.reduce((s, v) => s + v, 0), klPerDim };
+  }
+
+  /** Posterior means of frames (rows × latent). */
+  async latentMeans(indices?: Int32Array): Promise<Float32Array> {
+    const all =
+      indices ?? Int32Array.from({ length: this.corpus.frames.length / this.corpus.bins }, (_, i) => i);
+    const out = new Float32Array(all.length * this.config.latent);
+    const chunk = 2048;
+    for (let from = 0; from < all.length; from += chunk) {
+      const to = Math.min(all.length, from + chunk);
+      const mu = tf.tidy(
+        () =>
+          splitPosterior(
+            this.encoder.apply(this.#batchTensor(all, from, to)) as tf.Tensor2D,
+            this.config.latent,
+          ).mu,
+      );
+      out.set(await mu.data(), from * this.config.latent);
+      mu.dispose();
+    }
+    return out;
+  }
+
+  /** Latent dimensions whose posterior mean varies over all frames by more than the threshold. */
+  async activeUnits(): Promise<number> {
+    const means = await this.latentMeans();
+    const d = this.config.latent;
+    const n = means.length / d;
+    let active = 0;
+    for (let j = 0; j < d; j++) {
+      let sum = 0;
+      let sq = 0;
+      for (let i = 0; i < n; i++) {
+        sum += means[i * d + j];
+        sq += means[i * d + j] ** 2;
+      }
+      const variance = sq / n - (sum / n) ** 2;
+      if (variance > ACTIVE_UNIT_THRESHOLD) active++;
+    }
+    return active;
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.encoder.dispose();
+    this.decoder.dispose();
+    this.optimizer.dispose();
+  }
+}
