@@ -15,6 +15,7 @@ import { Stft, magnitudes } from '../ml/synth/stft.js';
 import { ModelFolderError } from '../ml/vae/folder.js';
 import { MAX_LATENT, MIN_LATENT, PRESET_NAMES } from '../ml/vae/model.js';
 import { DEFAULT_TRAIN_CONFIG } from '../ml/vae/trainer.js';
+import { exportSounds, interpolate, resynth, sample } from './commands/generate.js';
 import { type TrainOptions, train } from './commands/train.js';
 import { UsageError } from './errors.js';
 import { packageInfo as pkg } from './package-info.js';
@@ -203,6 +204,69 @@ export function buildProgram(): Command {
     .action(async (inputs: string[], options: TrainOptions) => {
       exitCode = await train(inputs, options);
     });
+
+  const phaseOption = (fallback?: PhaseMethod) => {
+    const option = new Option('--phase <method>', 'phase reconstruction').choices(PHASE_METHODS);
+    return fallback ? option.default(fallback) : option;
+  };
+
+  program
+    .command('resynth')
+    .description('Resynthesize a recording through a model.')
+    .argument('<model>', 'model folder')
+    .argument('<in>', 'input WAV file')
+    .requiredOption('--out <file>', 'output WAV file (replaced if it exists)')
+    .addOption(phaseOption('source'))
+    .option('--iterations <n>', 'Griffin-Lim iterations', integer(0, 10000), 32)
+    .option('--seed <n>', 'seed of random starting phases', integer(0, 2 ** 31 - 1), 0)
+    .option('--json', 'print one JSON object as the last line of stdout')
+    .action(resynth);
+
+  program
+    .command('sample')
+    .description('Random sounds from the prior: smooth walks through the latent space.')
+    .argument('<model>', 'model folder')
+    .requiredOption('--count <n>', 'number of sounds', integer(1, 10000))
+    .requiredOption('--seconds <s>', 'length of each', number(0.05, 600))
+    .requiredOption('--out <dir>', 'output folder (existing files are never replaced)')
+    .option('--temperature <t>', 'scale of the prior draws', number(0, 10), 1)
+    .option('--motion <m>', 'new points per second (0 holds one point)', number(0, 100), 1)
+    .option('--seed <n>', 'random seed', integer(0, 2 ** 31 - 1), 0)
+    .addOption(phaseOption('pghi-gl'))
+    .option('--json', 'print one JSON object as the last line of stdout')
+    .action(sample);
+
+  program
+    .command('interpolate')
+    .description('Blend two sounds in latent space, in steps from A to B.')
+    .argument('<model>', 'model folder')
+    .argument('<a>', 'first WAV file')
+    .argument('<b>', 'second WAV file')
+    .requiredOption('--steps <n>', 'number of sounds from A (first) to B (last)', integer(1, 1000))
+    .requiredOption('--out <dir>', 'output folder (existing files are never replaced)')
+    .addOption(phaseOption('pghi-gl'))
+    .option('--seed <n>', 'seed of random starting phases', integer(0, 2 ** 31 - 1), 0)
+    .option('--json', 'print one JSON object as the last line of stdout')
+    .action(interpolate);
+
+  program
+    .command('export')
+    .description('Batch-export WAVs with manifest.json and manifest.csv.')
+    .argument('<model>', 'model folder')
+    .option('--random <n>', 'N random sounds', integer(1, 10000))
+    .option('--grid <n>', 'an N×N grid over ±2 standard deviations of the map', integer(1, 64))
+    .option('--path <file>', 'one sound through the latent points of a JSON file')
+    .option('--resynth <inputs...>', 'resynthesis of these WAV files')
+    .requiredOption('--out <dir>', 'output folder: new or empty, unless --force')
+    .option('--seconds <s>', 'length of generated sounds (per point for --path)', number(0.05, 600), 2)
+    .addOption(phaseOption())
+    .option('--seed <n>', 'random seed', integer(0, 2 ** 31 - 1), 0)
+    .addOption(new Option('--bit-depth <depth>', 'sample format').choices(['16', '24', '32f']).default('16'))
+    .option('--rate <hz>', 'output sample rate (the model rate by default)', integer(1000, 768000))
+    .addOption(new Option('--normalize <how>', 'loudness').choices(['peak', 'none']).default('peak'))
+    .option('--force', 'write into a non-empty folder, replacing files of the same names')
+    .option('--json', 'print one JSON object as the last line of stdout')
+    .action(exportSounds);
 
   return program;
 }

@@ -1,0 +1,223 @@
+/**
+ * `npm run bench` (second part): the VAE on real recordings, beside the PyTorch reference
+ * (../shared/bench/torch_vae.py, same frames, network, batch and epochs) where Debian's python3-torch
+ * is installed. Prints parameter counts, steady-state training frames/s per backend, decode frames/s,
+ * the model's quality (source-phase resynthesis of the training files, active units) and a diversity
+ * figure for sampling.
+ *
+ * Usage: node dist/scripts/bench-vae.js [--epochs N] [--json] [--quick]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { loadAudioFile } from '../ml/audio/load.js';
+import { type BackendName, initBackend, resetBackendChoice, tf } from '../ml/backend.js';
+import { analyze } from '../ml/features/analyze.js';
+import { fromUnitFrames, toUnitFrames } from '../ml/features/scale.js';
+import { DEFAULT_FRAME_SETTINGS as S } from '../ml/features/settings.js';
+import { createRealFft } from '../ml/synth/fft.js';
+import { spectralConvergence } from '../ml/synth/metrics.js';
+import { withNyquist } from '../ml/synth/roundtrip.js';
+import { Stft, magnitudes, polar } from '../ml/synth/stft.js';
+import { buildCorpus, expandInputs } from '../ml/vae/corpus.js';
+import { PRESETS, type PresetName, buildModels, parameterCount } from '../ml/vae/model.js';
+import { DEFAULT_TRAIN_CONFIG, Trainer } from '../ml/vae/trainer.js';
+import { packageInfo, packageRoot } from '../main/package-info.js';
+import { FIXTURE_DIR, allFixtures } from '../test/fixtures.js';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const quick = args.includes('--quick');
+const epochsArg = args.indexOf('--epochs');
+const EPOCHS = epochsArg >= 0 ? Number(args[epochsArg + 1]) : quick ? 3 : 30;
+const log = (line = '') => {
+  if (!json) process.stdout.write(`${line}\n`);
+};
+const fmt = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
+
+/** The fixtures as 16-bit mono files in one folder: what the PyTorch reference reads. */
+function monoCorpus(): string {
+  const dir = join(FIXTURE_DIR, 'corpus-mono');
+  mkdirSync(dir, { recursive: true });
+  for (const f of allFixtures()) {
+    const out = join(dir, f.name);
+    if (!existsSync(out)) execFileSync('sox', [f.path, '-c', '1', '-b', '16', out]);
+  }
+  return dir;
+}
+
+/** Mean pairwise log-spectral distance (dB) between frames in [0, 1]: 80 dB per unit of RMS difference. */
+function meanPairwiseLsd(frames: Float32Array, bins: number, floorDb: number): number {
+  const n = frames.length / bins;
+  let total = 0;
+  let pairs = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < bins; k++) s += (frames[i * bins + k] - frames[j * bins + k]) ** 2;
+      total += -floorDb * Math.sqrt(s / bins);
+      pairs++;
+    }
+  }
+  return total / pairs;
+}
+
+async function trainingSpeed(
+  backend: BackendName,
+  corpus: Awaited<ReturnType<typeof buildCorpus>>['corpus'],
+  preset: PresetName,
+): Promise<number | null> {
+  resetBackendChoice();
+  try {
+    await initBackend(backend);
+  } catch {
+    return null;
+  }
+  const trainer = new Trainer({ ...DEFAULT_TRAIN_CONFIG, preset, epochs: 3 }, corpus);
+  try {
+    // The first epoch warms up kernels and memory; the steady state is the median of the rest.
+    const rates: number[] = [];
+    const epochs = backend === 'cpu' ? 2 : 3;
+    for (let e = 0; e < epochs; e++) rates.push((await trainer.runEpoch())!.framesPerSecond);
+    const steady = rates.slice(1).sort((a, b) => a - b);
+    return steady[Math.floor(steady.length / 2)];
+  } finally {
+    trainer.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const folder = monoCorpus();
+  const files = await expandInputs([folder]);
+  const { corpus } = await buildCorpus(files, S);
+  const machine = `${cpus()[0]?.model ?? 'unknown cpu'} (${cpus().length} cores), Node ${process.versions.node}`;
+  log(`VAE Studio ${packageInfo.version} VAE benchmark — ${machine}`);
+  log(
+    `corpus: ${files.length} recordings (espeak-ng speech, fluidsynth instruments), ${corpus.train.length} training + ${corpus.heldOut.length} held-out frames`,
+  );
+  log();
+
+  const params: Record<string, number> = {};
+  for (const preset of Object.keys(PRESETS) as PresetName[]) {
+    const { encoder, decoder } = buildModels({ preset, bins: 256, latent: DEFAULT_TRAIN_CONFIG.latent }, 0);
+    params[preset] = parameterCount(encoder, decoder);
+    encoder.dispose();
+    decoder.dispose();
+  }
+  log(
+    `parameters (latent ${DEFAULT_TRAIN_CONFIG.latent}): ${Object.entries(params)
+      .map(([k, v]) => `${k} ${v.toLocaleString('en')}`)
+      .join(', ')}`,
+  );
+
+  const speeds: Record<string, number | null> = {};
+  for (const backend of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as BackendName[]) {
+    if (quick && backend === 'cpu') continue;
+    speeds[backend] = await trainingSpeed(backend, corpus, 'seed-speech');
+  }
+
+  // The reference, on the same files and epochs, when it can run.
+  const script = join(packageRoot(), '..', 'shared', 'bench', 'torch_vae.py');
+  let reference: Record<string, number> | null = null;
+  if (
+    !quick &&
+    existsSync(script) &&
+    spawnSync('/usr/bin/python3', ['-c', 'import torch, torchaudio']).status === 0
+  ) {
+    const out = execFileSync(
+      '/usr/bin/python3',
+      [script, folder, '--epochs', String(EPOCHS), '--beta', '0.01'],
+      { encoding: 'utf8' },
+    );
+    reference = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
+  }
+  log();
+  log('training, seed-speech, batch 256, steady-state frames/s (training batches only):');
+  for (const [k, v] of Object.entries(speeds))
+    log(`  ${k.padEnd(15)} ${v === null ? 'unavailable' : Math.round(v)}`);
+  if (reference)
+    log(
+      `  ${'pytorch-cpu'.padEnd(15)} ${reference.train_frames_per_s} (reference, ${reference.threads} thread)`,
+    );
+
+  // Our defaults, trained as the reference is, then measured as it measures.
+  resetBackendChoice();
+  const backend = await initBackend();
+  const trainer = new Trainer({ ...DEFAULT_TRAIN_CONFIG, epochs: EPOCHS }, corpus);
+  let report = null;
+  const t0 = performance.now();
+  for (let e = 0; e < EPOCHS; e++) report = await trainer.runEpoch();
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const fft = await createRealFft(S.windowSize);
+  const stft = new Stft(fft, S);
+  const scs: number[] = [];
+  for (const file of files) {
+    const x = (await loadAudioFile(file)).samples;
+    const a = analyze(x, S, { phase: true });
+    const unit = toUnitFrames(a.amplitude, corpus.ref, S.floorDb);
+    const decoded = tf.tidy(() => {
+      const h = trainer.encoder.predict(tf.tensor2d(unit, [a.frames, S.bins])) as tf.Tensor2D;
+      const mu = tf.slice(h, [0, 0], [a.frames, DEFAULT_TRAIN_CONFIG.latent]);
+      return trainer.decoder.predict(mu) as tf.Tensor2D;
+    });
+    const mag = withNyquist(
+      fromUnitFrames(decoded.dataSync() as Float32Array, corpus.ref, S.floorDb),
+      S.bins,
+    );
+    decoded.dispose();
+    const y = stft.inverse(polar(mag, withNyquist(a.phase!, S.bins).data), x.length);
+    scs.push(spectralConvergence(magnitudes(stft.forward(x)), magnitudes(stft.forward(y)))!);
+  }
+  const sc = scs.reduce((s, v) => s + v, 0) / scs.length;
+
+  // Decode speed and diversity of prior samples against training frames.
+  const n = 400;
+  const z = tf.randomNormal([n, DEFAULT_TRAIN_CONFIG.latent], 0, 1, 'float32', 7);
+  const t1 = performance.now();
+  const sampled = tf.tidy(() => trainer.decoder.predict(z) as tf.Tensor2D);
+  const sampledFrames = (await sampled.data()) as Float32Array;
+  const decodeRate = n / ((performance.now() - t1) / 1000);
+  const bigZ = tf.randomNormal([8192, DEFAULT_TRAIN_CONFIG.latent], 0, 1, 'float32', 8);
+  const t2 = performance.now();
+  const big = trainer.decoder.predict(bigZ) as tf.Tensor;
+  await big.data();
+  const decodeRateBatch = 8192 / ((performance.now() - t2) / 1000);
+  tf.dispose([z, sampled, bigZ, big]);
+  const pick = corpus.train.filter((_, i) => i % Math.ceil(corpus.train.length / n) === 0).slice(0, n);
+  const trainFrames = new Float32Array(pick.length * S.bins);
+  pick.forEach((idx, i) =>
+    trainFrames.set(corpus.frames.subarray(idx * S.bins, (idx + 1) * S.bins), i * S.bins),
+  );
+  const diversity =
+    meanPairwiseLsd(sampledFrames, S.bins, S.floorDb) / meanPairwiseLsd(trainFrames, S.bins, S.floorDb);
+  trainer.dispose();
+  fft.dispose();
+
+  log();
+  log(
+    `ours (defaults: ${DEFAULT_TRAIN_CONFIG.preset}, beta ${DEFAULT_TRAIN_CONFIG.beta}, KL warm-up ${DEFAULT_TRAIN_CONFIG.warmupEpochs} epochs, free bits ${DEFAULT_TRAIN_CONFIG.freeBits}) on ${backend.name}, ${EPOCHS} epochs in ${fmt(trainSeconds)} s:`,
+  );
+  log(
+    `  source-phase resynthesis of the training files: ${fmt(sc, 2)} dB SC${reference ? ` (reference ${reference.resynth_sc_db_source_phase} dB)` : ''}`,
+  );
+  log(
+    `  held-out reconstruction: ${fmt(report!.heldOut ? report!.heldOut.reconstruction / S.bins : null, 5)} BCE per bin${reference ? ` (reference ${reference.val_bce_per_bin})` : ''}; KL ${fmt(report!.kl, 2)} nats${reference ? ` (reference ${reference.val_kl_nats})` : ''}`,
+  );
+  log(
+    `  active units: ${report!.activeUnits}/${DEFAULT_TRAIN_CONFIG.latent}${reference ? ` (reference ${reference.active_units})` : ''}`,
+  );
+  log(
+    `  decode: ${Math.round(decodeRate)} frames/s in a batch of ${n}, ${Math.round(decodeRateBatch)} in a batch of 8192 (${backend.name})`,
+  );
+  log(
+    `  diversity of prior samples: ${fmt(diversity, 2)} (mean pairwise log-spectral distance of ${n} sampled frames / that of ${pick.length} training frames)`,
+  );
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ machine, params, trainingFramesPerSecond: speeds, reference, ours: { backend: backend.name, epochs: EPOCHS, sc, activeUnits: report!.activeUnits, heldOut: report!.heldOut, kl: report!.kl, decodeRate, decodeRateBatch, diversity } })}\n`,
+    );
+  }
+}
+
+await main();
