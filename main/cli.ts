@@ -6,6 +6,7 @@ import { AudioFileError } from '../ml/audio/errors.js';
 import { writeFileAtomic } from '../ml/audio/files.js';
 import { loadAudioFile } from '../ml/audio/load.js';
 import { decodeWav, encodeWav } from '../ml/audio/wav.js';
+import { initBackend } from '../ml/backend.js';
 import { DEFAULT_FRAME_SETTINGS } from '../ml/features/settings.js';
 import { createRealFft } from '../ml/synth/fft.js';
 import { logSpectralDistance, spectralConvergence } from '../ml/synth/metrics.js';
@@ -15,7 +16,7 @@ import { Stft, magnitudes } from '../ml/synth/stft.js';
 import { ModelFolderError } from '../ml/vae/folder.js';
 import { MAX_LATENT, MIN_LATENT, PRESET_NAMES } from '../ml/vae/model.js';
 import { DEFAULT_TRAIN_CONFIG } from '../ml/vae/trainer.js';
-import { exportSounds, interpolate, resynth, sample } from './commands/generate.js';
+import { backendFromEnv, exportSounds, interpolate, resynth, sample } from './commands/generate.js';
 import { type TrainOptions, train } from './commands/train.js';
 import { UsageError } from './errors.js';
 import { packageInfo as pkg } from './package-info.js';
@@ -53,7 +54,16 @@ const round = (x: number | null, digits = 2): number | null =>
 
 async function info(options: { json?: boolean }): Promise<void> {
   const fft = await createRealFft(DEFAULT_FRAME_SETTINGS.windowSize);
+  const backend = await initBackend(backendFromEnv());
   const result = {
+    backend: {
+      name: backend.name,
+      gpu: backend.gpu,
+      threads: backend.threads ?? null,
+      simd: backend.simd ?? null,
+      speedups: backend.speedups,
+      unavailable: backend.tried.filter((t) => !t.available).map((t) => ({ name: t.name, reason: t.reason })),
+    },
     version: pkg.version,
     node: process.versions.node,
     platform: `${process.platform}-${process.arch}`,
@@ -70,6 +80,8 @@ async function info(options: { json?: boolean }): Promise<void> {
     [
       `vae-studio ${result.version} (Node ${result.node}, ${result.platform})`,
       `cpu:           ${result.cpu} × ${result.cores}`,
+      `backend:       ${result.backend.name}${result.backend.gpu ? ' (GPU)' : ' (no GPU)'}${result.backend.threads ? `, ${result.backend.threads} thread${result.backend.threads > 1 ? 's' : ''}` : ''}`,
+      ...result.backend.unavailable.map((u) => `               ${u.name} unavailable: ${u.reason}`),
       `fft:           ${result.fft}`,
       `frames:        ${s.bins} bins, ${s.windowSize}-sample Hann window, hop ${s.hop}, ${s.sampleRate} Hz, floor ${s.floorDb} dB`,
       `phase methods: ${result.phaseMethods.join(', ')}`,

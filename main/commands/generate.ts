@@ -33,7 +33,8 @@ async function open(modelDir: string) {
   };
 }
 
-function backendFromEnv() {
+/** VAE_STUDIO_BACKEND, when it names a backend (ml/backend.ts reports a bad name itself). */
+export function backendFromEnv() {
   const name = process.env.VAE_STUDIO_BACKEND;
   return name === 'tensorflow-gpu' || name === 'tensorflow' || name === 'wasm' || name === 'cpu'
     ? name

@@ -15,6 +15,8 @@ const MAGIC = 'VAESTUDIO-CKPT-1';
 interface Header {
   epoch: number;
   rng: number;
+  /** Adam's running bias-correction products: rebuilding them with pow() differs in the last bit. */
+  adamBetaPowers: [number, number];
   config: TrainConfig;
   history: EpochReport[];
   corpus: { sources: Corpus['sources']; ref: number; bins: number };
@@ -42,9 +44,11 @@ export async function saveCheckpoint(path: string, trainer: Trainer): Promise<vo
     offset += bytes.byteLength;
   }
   const { sources, ref, bins } = trainer.corpus;
+  const powers = adamPowers(trainer.optimizer);
   const header: Header = {
     epoch: trainer.epoch,
     rng: trainer.rng.state,
+    adamBetaPowers: [powers.accBeta1.dataSync()[0], powers.accBeta2.dataSync()[0]],
     config: trainer.config,
     history: trainer.history,
     corpus: { sources, ref, bins },
@@ -62,6 +66,45 @@ export async function saveCheckpoint(path: string, trainer: Trainer): Promise<vo
   await writeFileAtomic(path, Buffer.concat([prefix, headerBytes, ...chunks]), { overwrite: true });
 }
 
+/** tfjs's AdamOptimizer keeps beta1^t and beta2^t as private variables; a resumed run needs them exact. */
+function adamPowers(optimizer: tf.AdamOptimizer): { accBeta1: tf.Variable; accBeta2: tf.Variable } {
+  const powers = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  if (!powers.accBeta1 || !powers.accBeta2)
+    throw new Error('this tfjs AdamOptimizer has no accBeta1/accBeta2');
+  return { accBeta1: powers.accBeta1, accBeta2: powers.accBeta2 };
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** The header's fields, checked, so a damaged file fails here with a CheckpointError. */
+function checkHeader(h: unknown, dataBytes: number): h is Header {
+  if (!h || typeof h !== 'object') return false;
+  const x = h as Partial<Header>;
+  return (
+    isNumber(x.epoch) &&
+    isNumber(x.rng) &&
+    Array.isArray(x.adamBetaPowers) &&
+    x.adamBetaPowers.every(isNumber) &&
+    !!x.config &&
+    typeof x.config === 'object' &&
+    Array.isArray(x.history) &&
+    !!x.corpus &&
+    Array.isArray(x.corpus.sources) &&
+    isNumber(x.corpus.ref) &&
+    Array.isArray(x.tensors) &&
+    x.tensors.every(
+      (t) =>
+        typeof t.name === 'string' &&
+        Array.isArray(t.shape) &&
+        t.shape.every((d) => Number.isInteger(d) && d >= 0) &&
+        (t.dtype === 'float32' || t.dtype === 'int32') &&
+        Number.isInteger(t.offset) &&
+        t.offset >= 0 &&
+        t.offset + 4 * t.shape.reduce((a, b) => a * b, 1) <= dataBytes,
+    )
+  );
+}
+
 /** Reads a checkpoint's header without building anything (to check a --resume before starting). */
 export async function readCheckpoint(path: string): Promise<{ header: Header; data: Buffer }> {
   let file: Buffer;
@@ -70,17 +113,23 @@ export async function readCheckpoint(path: string): Promise<{ header: Header; da
   } catch (err) {
     throw new CheckpointError(`${path}: cannot read the checkpoint: ${(err as Error).message}`);
   }
-  if (file.subarray(0, MAGIC.length).toString('latin1') !== MAGIC)
+  if (file.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) {
     throw new CheckpointError(`${path}: not a checkpoint`);
-  const length = file.readUInt32LE(MAGIC.length);
+  }
   const start = MAGIC.length + 4;
-  let header: Header;
+  const length = file.length >= start ? file.readUInt32LE(MAGIC.length) : -1;
+  if (length < 0 || start + length > file.length)
+    throw new CheckpointError(`${path}: damaged checkpoint (truncated)`);
+  let header: unknown;
   try {
-    header = JSON.parse(file.subarray(start, start + length).toString('utf8')) as Header;
+    header = JSON.parse(file.subarray(start, start + length).toString('utf8'));
   } catch {
     throw new CheckpointError(`${path}: damaged checkpoint header`);
   }
-  return { header, data: file.subarray(start + length) };
+  const data = file.subarray(start + length);
+  if (!checkHeader(header, data.length))
+    throw new CheckpointError(`${path}: damaged checkpoint (incomplete header or data)`);
+  return { header, data };
 }
 
 /** A Trainer in the state the checkpoint recorded, on the same corpus (checked). */
@@ -97,33 +146,48 @@ export async function restoreTrainer(path: string, corpus: Corpus): Promise<Trai
       `${path}: the checkpoint was trained on other sounds (${header.corpus.sources.map((s) => s.name).join(', ')}); resume with the same inputs`,
     );
   }
-  corpus.ref = header.corpus.ref;
+  // Same names and lengths but another loudest frame: the files were edited since.
+  if (Math.abs(header.corpus.ref - corpus.ref) > 1e-6 * Math.max(header.corpus.ref, corpus.ref)) {
+    throw new CheckpointError(
+      `${path}: the sounds have changed since the checkpoint (another peak level); resume with the same inputs`,
+    );
+  }
   const trainer = new Trainer(header.config, corpus);
+  // Every tensor read from the file, released whether or not the restore succeeds.
+  const read: tf.Tensor[] = [];
   try {
-    const read = (name: string): tf.Tensor => {
+    const tensor = (name: string): tf.Tensor => {
       const spec = header.tensors.find((t) => t.name === name);
       if (!spec) throw new CheckpointError(`${path}: damaged checkpoint (no ${name})`);
       const count = spec.shape.reduce((a, b) => a * b, 1);
-      const bytes = data.subarray(spec.offset, spec.offset + count * 4);
-      const copy = new Uint8Array(bytes).buffer;
-      return tf.tensor(
+      const copy = new Uint8Array(data.subarray(spec.offset, spec.offset + count * 4)).buffer;
+      const t = tf.tensor(
         spec.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy),
         spec.shape,
         spec.dtype,
       );
+      read.push(t);
+      return t;
     };
     const load = (model: Trainer['encoder'], prefix: string) => {
-      const weights = model.getWeights().map((_, i) => read(`${prefix}/${i}`));
+      const expected = model.getWeights();
+      const weights = expected.map((_, i) => tensor(`${prefix}/${i}`));
+      if (weights.some((w, i) => w.shape.join() !== expected[i].shape.join())) {
+        throw new CheckpointError(`${path}: damaged checkpoint (${prefix} weights of the wrong shape)`);
+      }
       model.setWeights(weights);
-      weights.forEach((w) => w.dispose());
     };
     load(trainer.encoder, 'encoder');
     load(trainer.decoder, 'decoder');
     const optimizer = header.tensors
       .filter((t) => t.name.startsWith('optimizer/'))
-      .map((t) => ({ name: t.name.slice('optimizer/'.length), tensor: read(t.name) }));
+      .map((t) => ({ name: t.name.slice('optimizer/'.length), tensor: tensor(t.name) }));
     await trainer.optimizer.setWeights(optimizer);
-    optimizer.forEach((w) => w.tensor.dispose());
+    const powers = adamPowers(trainer.optimizer);
+    tf.tidy(() => {
+      powers.accBeta1.assign(tf.scalar(header.adamBetaPowers[0]));
+      powers.accBeta2.assign(tf.scalar(header.adamBetaPowers[1]));
+    });
     trainer.epoch = header.epoch;
     trainer.rng.state = header.rng;
     trainer.history = header.history;
@@ -131,5 +195,7 @@ export async function restoreTrainer(path: string, corpus: Corpus): Promise<Trai
   } catch (err) {
     trainer.dispose();
     throw err;
+  } finally {
+    tf.dispose(read);
   }
 }

@@ -71,7 +71,11 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
       throw new AudioFileError(input, 'file not found');
     }
     if (info.isDirectory()) {
-      const names = (await readdir(input)).filter((n) => extname(n).toLowerCase() === '.wav').sort();
+      const entries = await readdir(input, { withFileTypes: true });
+      const names = entries
+        .filter((e) => !e.isDirectory() && extname(e.name).toLowerCase() === '.wav')
+        .map((e) => e.name)
+        .sort();
       if (names.length === 0) throw new AudioFileError(input, 'folder holds no .wav files');
       files.push(...names.map((n) => join(input, n)));
     } else files.push(input);

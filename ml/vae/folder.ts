@@ -174,7 +174,13 @@ export async function loadModelFolder(folder: string): Promise<ModelFiles> {
     );
   }
   const encoder = await loadLayers(join(folder, 'encoder'), folder);
-  const decoder = await loadLayers(join(folder, 'decoder'), folder);
+  let decoder: tfl.LayersModel;
+  try {
+    decoder = await loadLayers(join(folder, 'decoder'), folder);
+  } catch (err) {
+    encoder.dispose();
+    throw err;
+  }
   const { bins } = studio.frames;
   const check = (model: tfl.LayersModel, name: string, input: number, output: number) => {
     const inShape = model.inputs[0].shape;

@@ -205,7 +205,8 @@ export class Trainer {
       kl,
       klPerDim,
       elbo: -(reconstruction + kl),
-      loss: reconstruction + beta * kl,
+      // The objective minimised: with free bits each dimension counts at least freeBits nats.
+      loss: reconstruction + beta * klPerDim.reduce((sum, v) => sum + Math.max(v, this.config.freeBits), 0),
       heldOut: heldOut && {
         reconstruction: heldOut.reconstruction,
         kl: heldOut.kl,

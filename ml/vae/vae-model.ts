@@ -101,6 +101,10 @@ export class VaeModel {
     options: { temperature?: number; motion?: number; seed?: number; framesPerSecond: number },
   ): Float32Array {
     const { temperature = 1, motion = 1, seed = 0, framesPerSecond } = options;
+    if (!(framesPerSecond > 0) || !Number.isFinite(framesPerSecond))
+      throw new RangeError(`framesPerSecond must be positive, got ${framesPerSecond}`);
+    if (!(motion >= 0) || !Number.isFinite(motion))
+      throw new RangeError(`motion must be a finite number ≥ 0, got ${motion}`);
     const rng = new SeededRandom(seed);
     const d = this.latent;
     const draw = () => Float32Array.from({ length: d }, () => temperature * rng.normal());
