@@ -33,7 +33,9 @@ const job = startTraining(
   (event) => {
     if (event.type === 'epoch') {
       const r = event.report;
-      process.stderr.write(`epoch ${r.epoch}/${r.epochs}: reconstruction ${r.reconstruction.toFixed(2)}, KL ${r.kl.toFixed(2)}, active ${r.activeUnits}\n`);
+      process.stderr.write(
+        `epoch ${r.epoch}/${r.epochs}: reconstruction ${r.reconstruction.toFixed(2)}, KL ${r.kl.toFixed(2)}, active ${r.activeUnits}\n`,
+      );
     }
   },
 );

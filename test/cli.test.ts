@@ -178,7 +178,9 @@ it('info --json names the backend (no GPU here), the FFT and the phase methods',
   const unavailable = (r.json!.backend as { unavailable: { name: string; reason: string }[] }).unavailable;
   expect(unavailable.map((u) => u.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
   expect(unavailable[0].reason).toMatch(/not installed/);
-  expect(runCli(['info', '--json'], { env: { VAE_STUDIO_BACKEND: 'cpu' } }).json!.backend).toMatchObject({ name: 'cpu' });
+  expect(runCli(['info', '--json'], { env: { VAE_STUDIO_BACKEND: 'cpu' } }).json!.backend).toMatchObject({
+    name: 'cpu',
+  });
   expect(r.json).toMatchObject({ phaseMethods: ['source', 'griffinlim', 'pghi', 'pghi-gl', 'rtpghi'] });
   expect(['pffft-simd', 'pffft', 'fft.js']).toContain(r.json!.fft);
   expect(runCli(['info', '--json'], { env: { VAE_STUDIO_FFT: 'fft.js' } }).json!.fft).toBe('fft.js');
