@@ -1,10 +1,21 @@
 // Lint rules, including DESIGN.md's import rules: only main/electron/ imports 'electron';
-// ml/ imports nothing from main/ or renderer/; renderer/ imports only types from main/.
+// ml/ imports nothing from main/ or renderer/; renderer/ imports only types from main/;
+// common/ (the API, its protocol and client, shared by engine and renderer) runs anywhere, so it
+// imports nothing from the app's other folders nor Node's modules.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'scratch/**', 'test/.fixtures/**', 'out/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'scratch/**',
+      'test/.fixtures/**',
+      'out/**',
+      'renderer/**/*.svelte',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -35,6 +46,27 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         { paths: [{ name: 'electron', message: 'Only main/electron/ may import electron.' }] },
+      ],
+    },
+  },
+  {
+    files: ['common/**/*.ts'],
+    ignores: ['common/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/main/**', '**/ml/**', '**/renderer/**'],
+              message: 'common/ imports nothing from the app’s other folders.',
+            },
+            {
+              group: ['node:*', 'electron'],
+              message: 'common/ runs in the browser too: no Node or Electron modules.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { cpus } from 'node:os';
 import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { AudioFileError } from '../ml/audio/errors.js';
 import { writeFileAtomic } from '../ml/audio/files.js';
 import { loadAudioFile } from '../ml/audio/load.js';
@@ -19,7 +19,8 @@ import { DEFAULT_TRAIN_CONFIG } from '../ml/vae/trainer.js';
 import { backendFromEnv, exportSounds, interpolate, resynth, sample } from './commands/generate.js';
 import { type TrainOptions, train } from './commands/train.js';
 import { UsageError } from './errors.js';
-import { packageInfo as pkg } from './package-info.js';
+import { packageInfo as pkg, packageRoot } from './package-info.js';
+import { startServer } from './serve/server.js';
 import { Progress } from './progress.js';
 
 function integer(min: number, max: number) {
@@ -280,7 +281,44 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object as the last line of stdout')
     .action(exportSounds);
 
+  program
+    .command('serve')
+    .description('The studio in a browser: the built UI over HTTP and the engine over a WebSocket.')
+    .option(
+      '--host <host>',
+      'address to listen on (anything but loopback is reachable from the network)',
+      '127.0.0.1',
+    )
+    .option('--port <n>', 'port (0: any free one)', integer(0, 65535), 0)
+    .option('--project <dir>', 'project folder to open (default: the demo project)')
+    .action(serve);
+
   return program;
+}
+
+async function serve(options: { host: string; port: number; project?: string }): Promise<void> {
+  const server = await startServer({
+    host: options.host,
+    port: options.port,
+    project: options.project ? resolve(options.project) : undefined,
+    staticDir: join(packageRoot(), 'dist', 'renderer'),
+  });
+  if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
+    process.stderr.write(
+      `warning: listening on ${options.host}: reachable from the network, guarded by the token alone\n`,
+    );
+  }
+  process.stdout.write(`VAE Studio: ${server.url}\n`);
+  // Runs until Ctrl-C or SIGTERM; then closes connections and the engine cleanly.
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(done);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }
 
 /** Runs the CLI; resolves to the exit status (0 done, 2 bad input or arguments, 1 anything else). */

@@ -1,0 +1,134 @@
+// The whole API between the UI and the engine (DESIGN.md, "The API between renderer and engine").
+//
+// This file imports nothing, so the renderer can import its types whatever it runs in. Arguments
+// and results are plain data: objects, arrays, strings, numbers, booleans, null, and typed arrays
+// for audio. Every transport (MessagePort, child-process IPC, WebSocket) carries exactly these.
+
+/** Which TensorFlow.js backend computes, as `vae-studio info` reports it. */
+export interface BackendSummary {
+  /** 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' (ml/backend.ts). */
+  name: string;
+  gpu: boolean;
+  /** Threads the backend computes with, where it says; null where it does not. */
+  threads: number | null;
+}
+
+export interface Hello {
+  /** The app's version (package.json). */
+  version: string;
+  /** The engine's Node.js version, e.g. 'v20.19.0'. */
+  node: string;
+  /** The engine's platform: 'linux' | 'darwin' | 'win32' ... */
+  platform: string;
+  backend: BackendSummary;
+  /** The FFT implementation: 'pffft-simd' | 'pffft' | 'fft.js'. */
+  fft: string;
+}
+
+/** A sound in the project (a file copied into its sources/ folder). */
+export interface SourceInfo {
+  /** Stable within the project: the file's name in sources/ (unique there). */
+  id: string;
+  /** The name the sound was imported under, for display. */
+  name: string;
+  durationSeconds: number;
+  /** The file's own sample rate (audio is resampled to the project's rate when read). */
+  sampleRate: number;
+  channels: number;
+  /** Damage that was repaired, silence, a missing file: shown beside the sound. */
+  warnings: string[];
+}
+
+export interface ModelInfo {
+  /** The model folder's name under models/. */
+  id: string;
+  name: string;
+  /** 'seed-speech' | 'compact'. */
+  preset: string;
+  /** Latent dimensions. */
+  latent: number;
+  /** Epochs trained. */
+  epochs: number;
+  /** The model's scalar metrics from studio.json (held-out loss, active units, ...). */
+  metrics: Record<string, number | string | boolean | null>;
+}
+
+export interface ProjectSummary {
+  /** The project folder, absolute, on the engine's machine. */
+  path: string;
+  name: string;
+  /** The rate every source is read at (the model rate, DESIGN.md "The 256-dimensional frame"). */
+  sampleRate: number;
+  sources: SourceInfo[];
+  models: ModelInfo[];
+  /** What is wrong with the folder but did not stop it opening (an unreadable model folder, ...). */
+  warnings: string[];
+}
+
+export interface SourceAudio {
+  /** The project's rate. */
+  sampleRate: number;
+  /** Mono, in [-1, 1]. */
+  samples: Float32Array;
+}
+
+/**
+ * Every call the UI can make. All are asynchronous and may reject with an Error whose `name` says
+ * what kind of failure it is (see ErrorName) and whose `message` can be shown as is.
+ */
+export interface StudioApi {
+  /** Who is answering: versions, the ML backend (GPU or not) and the FFT. */
+  hello(): Promise<Hello>;
+  /**
+   * Opens a project folder and makes it the current project. An absent or empty folder becomes a
+   * new project. Without a path: the engine's default project, which is the demo project (copied
+   * on first open from the app's assets into the user's data folder) unless the engine was
+   * started with another.
+   */
+  openProject(path?: string): Promise<ProjectSummary>;
+  /** A source of the current project, mono at the project's rate. */
+  getSourceAudio(id: string): Promise<SourceAudio>;
+  /**
+   * Copies a WAV file into the current project. `name` is the file's own name (it names the file
+   * in errors and, made safe, in sources/). A file that cannot be used is refused with an
+   * AudioFileError naming it and the reason; the project is then unchanged.
+   */
+  importSource(name: string, bytes: Uint8Array): Promise<SourceInfo>;
+  /** Removes a source from the current project and deletes its copy in sources/. */
+  removeSource(id: string): Promise<void>;
+}
+
+export type StudioMethod = keyof StudioApi;
+
+/** Events the engine sends without being asked. */
+export type StudioEvent =
+  /** The engine is up and answering (sent once per engine process, and again after a restart). */
+  | { type: 'ready'; version: string }
+  /** A long job's progress: `done` of `total` units. */
+  | { type: 'progress'; job: string; done: number; total: number }
+  /** The current project changed (a source imported or removed, by this or another window). */
+  | { type: 'project'; project: ProjectSummary };
+
+/**
+ * The `name` of errors that cross the API, so the UI can tell them apart. Anything else is an
+ * engine bug, shown with its message.
+ */
+export type ErrorName =
+  /** A user's file cannot be used; the message names it and says why. */
+  | 'AudioFileError'
+  /** The project folder or an id in it is wrong (no project open, unknown source, ...). */
+  | 'ProjectError'
+  /** The request was malformed: unknown method, wrong arguments, too large, not decodable. */
+  | 'ProtocolError'
+  /** The call was cancelled by its caller. */
+  | 'AbortError'
+  /** No answer within the client's time limit. */
+  | 'TimeoutError'
+  /** The connection to the engine closed before the answer came. */
+  | 'DisconnectedError';
+
+/** What a method gets besides its arguments when it is called through the protocol. */
+export interface CallContext {
+  /** Aborted when the caller cancels or disconnects; long calls check it and stop. */
+  signal: AbortSignal;
+}

@@ -1,0 +1,221 @@
+// The messages that carry StudioApi over any transport, and their validation.
+//
+//   request   {id, type: 'call', method, args}      args: the method's arguments, in order
+//   cancel    {id, type: 'cancel'}                    the caller gave up on request id
+//   response  {id, type: 'result', value}
+//             {id, type: 'error', error: {name, message}}   id is null when the request's own id
+//                                                            could not be read
+//   event     {type: 'event', event}                 a StudioEvent
+//
+// Ids are the caller's: positive safe integers, unique among its pending calls. The engine checks
+// every incoming message here: its shape, that the method exists, the arguments against the
+// method's schema, and its size against the method's cap. Imports nothing from Node, so the
+// browser's client shares it.
+import { z } from 'zod';
+import type { StudioApi, StudioEvent, StudioMethod } from './api.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** The largest WAV file importSource takes. */
+export const MAX_IMPORT_BYTES = 64 * MiB;
+/** Every message but an import is far smaller than this. */
+export const MAX_CALL_BYTES = 1 * MiB;
+/** The most any single message may be on any transport: an import plus room for its envelope. */
+export const MAX_MESSAGE_BYTES = MAX_IMPORT_BYTES + 64 * KiB;
+
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const sourceId = z.string().min(1).max(255);
+
+interface MethodSpec {
+  /** The arguments as an array, exactly as the method takes them. */
+  args: z.ZodType<unknown[]>;
+  /** How many parameters the method declares: the engine is called with a CallContext after them. */
+  arity: number;
+  /** The largest request accepted, in bytes (as messageSize estimates it). */
+  maxBytes: number;
+}
+
+/** One entry per StudioApi method; the `satisfies` makes a missing or extra method a compile error. */
+export const METHODS = {
+  hello: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
+  openProject: {
+    args: z.tuple([z.string().min(1).max(4096).optional()]),
+    arity: 1,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  getSourceAudio: { args: z.tuple([sourceId]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  importSource: {
+    args: z.tuple([
+      z.string().min(1).max(255),
+      z
+        .custom<Uint8Array>((b) => b instanceof Uint8Array, {
+          message: "expected a Uint8Array of the file's bytes",
+        })
+        .refine((b) => b.byteLength <= MAX_IMPORT_BYTES, {
+          message: `a file may have at most ${MAX_IMPORT_BYTES / MiB} MiB`,
+        }),
+    ]),
+    arity: 2,
+    maxBytes: MAX_MESSAGE_BYTES,
+  },
+  removeSource: { args: z.tuple([sourceId]), arity: 1, maxBytes: MAX_CALL_BYTES },
+} as const satisfies Record<StudioMethod, MethodSpec>;
+
+// Each schema must accept exactly what its method's parameters are: a mismatch names the method
+// in a compile error here.
+type SchemaArgs<M extends StudioMethod> = z.output<(typeof METHODS)[M]['args']>;
+type Mismatched = {
+  [M in StudioMethod]: SchemaArgs<M> extends Parameters<StudioApi[M]>
+    ? Parameters<StudioApi[M]> extends SchemaArgs<M>
+      ? never
+      : M
+    : M;
+}[StudioMethod];
+const argsMatch: [Mismatched] extends [never] ? true : Mismatched = true;
+void argsMatch;
+
+export const STUDIO_METHODS = Object.keys(METHODS) as StudioMethod[];
+
+export type CallRequest = {
+  [M in StudioMethod]: { id: number; type: 'call'; method: M; args: Parameters<StudioApi[M]> };
+}[StudioMethod];
+export interface CancelRequest {
+  id: number;
+  type: 'cancel';
+}
+export type Request = CallRequest | CancelRequest;
+
+export interface WireError {
+  name: string;
+  message: string;
+}
+export type Response =
+  { id: number; type: 'result'; value: unknown } | { id: number | null; type: 'error'; error: WireError };
+export interface EventMessage {
+  type: 'event';
+  event: StudioEvent;
+}
+/** What the engine sends. */
+export type EngineMessage = Response | EventMessage;
+
+/** A request the engine refuses; `id` is the request's where it could be read. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  constructor(
+    message: string,
+    readonly id: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What a transport delivers in place of a message it could not decode (a WebSocket frame that is
+ * not our format), so the receiver can answer it like any other bad message.
+ */
+export class UndecodableMessage {
+  constructor(readonly reason: string) {}
+}
+
+const envelope = z.discriminatedUnion('type', [
+  z.object({ id, type: z.literal('call'), method: z.string().max(100), args: z.array(z.unknown()) }),
+  z.object({ id, type: z.literal('cancel') }),
+]);
+
+/** Checks an incoming request. Throws ProtocolError, with the id where there is one. */
+export function parseRequest(message: unknown): Request {
+  if (message instanceof UndecodableMessage) throw new ProtocolError(message.reason);
+  let size: number;
+  try {
+    size = messageSize(message);
+  } catch (err) {
+    throw new ProtocolError((err as Error).message, readId(message));
+  }
+  if (size > MAX_MESSAGE_BYTES) {
+    throw new ProtocolError(
+      `message too large (${mib(size)}; the limit is ${mib(MAX_MESSAGE_BYTES)})`,
+      readId(message),
+    );
+  }
+  const parsed = envelope.safeParse(message);
+  if (!parsed.success) {
+    throw new ProtocolError(`malformed request: ${describe(parsed.error)}`, readId(message));
+  }
+  const request = parsed.data;
+  if (request.type === 'cancel') return request;
+  if (!Object.hasOwn(METHODS, request.method)) {
+    throw new ProtocolError(`unknown method ${JSON.stringify(request.method)}`, request.id);
+  }
+  const method = request.method as StudioMethod;
+  const spec: MethodSpec = METHODS[method];
+  if (size > spec.maxBytes) {
+    throw new ProtocolError(
+      `${method}: request too large (${mib(size)}; the limit is ${mib(spec.maxBytes)})`,
+      request.id,
+    );
+  }
+  const args = spec.args.safeParse(request.args);
+  if (!args.success) {
+    throw new ProtocolError(`${method}: bad arguments: ${describe(args.error)}`, request.id);
+  }
+  return { id: request.id, type: 'call', method, args: args.data } as CallRequest;
+}
+
+const responseSchema = z.discriminatedUnion('type', [
+  z.object({ id, type: z.literal('result'), value: z.unknown().optional() }),
+  z.object({
+    id: id.nullable(),
+    type: z.literal('error'),
+    error: z.object({ name: z.string(), message: z.string() }),
+  }),
+  z.object({ type: z.literal('event'), event: z.object({ type: z.string() }).loose() }),
+]);
+
+/** Checks a message from the engine; null for anything that is not one. */
+export function parseEngineMessage(message: unknown): EngineMessage | null {
+  const parsed = responseSchema.safeParse(message);
+  return parsed.success ? (parsed.data as EngineMessage) : null;
+}
+
+/** An error as it crosses the boundary: its name and message, never its stack. */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: 'Error', message: String(err) };
+}
+
+/**
+ * About how many bytes a message takes: typed arrays by their length, strings by theirs, other
+ * values a few bytes each. Cheap, and a cap on it bounds what a structured clone carried.
+ */
+export function messageSize(value: unknown, depth = 0): number {
+  if (depth > 64) throw new Error('message nested too deeply');
+  if (typeof value === 'string') return value.length + 2;
+  if (typeof value !== 'object' || value === null) return 8;
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  if (value instanceof ArrayBuffer) return value.byteLength;
+  let size = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) size += messageSize(item, depth + 1) + 1;
+  } else {
+    for (const [k, v] of Object.entries(value)) size += k.length + 3 + messageSize(v, depth + 1);
+  }
+  return size;
+}
+
+function readId(message: unknown): number | null {
+  if (typeof message !== 'object' || message === null) return null;
+  const parsed = id.safeParse((message as { id?: unknown }).id);
+  return parsed.success ? parsed.data : null;
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / MiB).toFixed(bytes < MiB ? 3 : 1)} MiB`;
+}

@@ -1,0 +1,122 @@
+// The engine's side of the protocol: answers one transport's requests with a StudioApi
+// implementation. Every request is validated (protocol.ts) before the engine sees it; a bad one is
+// answered with a ProtocolError and the connection goes on. Each call gets an AbortSignal that a
+// cancel, or the transport closing, aborts.
+import type { CallContext, StudioApi, StudioEvent } from '../../common/api.js';
+import {
+  METHODS,
+  parseRequest,
+  ProtocolError,
+  toWireError,
+  type EngineMessage,
+} from '../../common/protocol.js';
+import type { Transport } from '../../common/transport.js';
+
+/** What serveApi serves: the API, and optionally a source of events to forward. */
+export type ServedApi = StudioApi & { onEvent?(listener: (event: StudioEvent) => void): () => void };
+
+export interface ServeApiOptions {
+  /** Engine failures that are not the caller's fault (not a ProtocolError, AudioFileError, ...). */
+  onInternalError?(error: unknown, method: string): void;
+}
+
+export interface ApiConnection {
+  /** Aborts the calls in flight and stops listening; the transport is left to its owner. */
+  close(): void;
+}
+
+/** Error names that describe the request or the user's data, not a bug in the engine. */
+const EXPECTED_ERRORS = new Set(['ProtocolError', 'AudioFileError', 'ProjectError', 'AbortError']);
+
+export function serveApi(
+  engine: ServedApi,
+  transport: Transport,
+  options: ServeApiOptions = {},
+): ApiConnection {
+  const inFlight = new Map<number, AbortController>();
+
+  const send = (message: EngineMessage) => {
+    if (transport.closed) return;
+    try {
+      transport.send(message);
+    } catch (err) {
+      // A value the transport cannot carry is the engine's bug; tell the caller rather than hang.
+      if (message.type === 'result') {
+        send({ id: message.id, type: 'error', error: toWireError(err) });
+        options.onInternalError?.(err, 'send');
+      }
+    }
+  };
+
+  const handle = (raw: unknown) => {
+    let request;
+    try {
+      request = parseRequest(raw);
+    } catch (err) {
+      const id = err instanceof ProtocolError ? err.id : null;
+      send({ id, type: 'error', error: toWireError(err) });
+      return;
+    }
+    if (request.type === 'cancel') {
+      const controller = inFlight.get(request.id);
+      if (controller) {
+        inFlight.delete(request.id);
+        controller.abort();
+        send({ id: request.id, type: 'error', error: { name: 'AbortError', message: 'cancelled' } });
+      }
+      return;
+    }
+    const { id, method, args } = request;
+    if (inFlight.has(id)) {
+      send({
+        id,
+        type: 'error',
+        error: { name: 'ProtocolError', message: `request id ${id} is already in use` },
+      });
+      return;
+    }
+    const controller = new AbortController();
+    inFlight.set(id, controller);
+    const context: CallContext = { signal: controller.signal };
+    // The context follows the method's declared parameters, so optional ones are padded.
+    const padded = [...args, ...Array(METHODS[method].arity - args.length).fill(undefined), context];
+    const fn = engine[method] as (...a: unknown[]) => Promise<unknown>;
+    let result: Promise<unknown>;
+    try {
+      result = Promise.resolve(fn.apply(engine, padded));
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(
+      (value) => {
+        if (inFlight.get(id) !== controller) return; // cancelled: the caller has its answer
+        inFlight.delete(id);
+        send({ id, type: 'result', value });
+      },
+      (err: unknown) => {
+        if (inFlight.get(id) !== controller) return;
+        inFlight.delete(id);
+        const error = toWireError(err);
+        if (!EXPECTED_ERRORS.has(error.name)) options.onInternalError?.(err, method);
+        send({ id, type: 'error', error });
+      },
+    );
+  };
+
+  const abortAll = () => {
+    for (const controller of inFlight.values()) controller.abort();
+    inFlight.clear();
+  };
+
+  const unsubscribeMessages = transport.onMessage(handle);
+  const unsubscribeEvents = engine.onEvent?.((event) => send({ type: 'event', event }));
+  let unsubscribeClose = () => {};
+  const close = () => {
+    unsubscribeMessages();
+    unsubscribeEvents?.();
+    unsubscribeClose();
+    abortAll();
+  };
+  unsubscribeClose = transport.onClose(close);
+  return { close };
+}

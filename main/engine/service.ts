@@ -1,0 +1,132 @@
+// The engine: StudioApi over a project folder. The same object serves Electron (in its utility
+// process), `vae-studio serve` and tests; transports reach it through serveApi.
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BACKEND_ENV, initBackend, isBackendName, type BackendName } from '../../ml/backend.js';
+import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
+import { createRealFft } from '../../ml/synth/fft.js';
+import { packageInfo, packageRoot } from '../package-info.js';
+import type {
+  CallContext,
+  Hello,
+  ProjectSummary,
+  SourceAudio,
+  SourceInfo,
+  StudioApi,
+  StudioEvent,
+} from '../../common/api.js';
+import { ensureDemoProject, Project, ProjectError } from './project.js';
+
+export interface EngineOptions {
+  /** The user's data folder; the demo project is made in its projects/demo. Default: defaultDataDir(). */
+  dataDir?: string;
+  /** What openProject() without a path opens. Default: the demo project. */
+  defaultProject?: string;
+  /** The shipped demo (sources/ and, where present, model/). Default: the package's assets/demo. */
+  demoAssets?: string;
+  /** Forces a TensorFlow.js backend. Default: VAE_STUDIO_BACKEND, else the automatic choice. */
+  backend?: BackendName;
+}
+
+/**
+ * StudioApi plus what its owner needs. Each method also takes an optional CallContext after its
+ * arguments (serveApi passes one), whose signal stops a long call.
+ */
+export interface Engine extends StudioApi {
+  onEvent(listener: (event: StudioEvent) => void): () => void;
+  /** Stops listening and lets go of the project; calls after it are refused. */
+  dispose(): void;
+}
+
+/** Environment variable naming the user's data folder (tests and portable installs set it). */
+export const DATA_DIR_ENV = 'VAE_STUDIO_DATA';
+
+/** $VAE_STUDIO_DATA, else ~/.vae-studio. */
+export function defaultDataDir(): string {
+  return process.env[DATA_DIR_ENV] || join(homedir(), '.vae-studio');
+}
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  const dataDir = resolve(options.dataDir ?? defaultDataDir());
+  const demoTarget = join(dataDir, 'projects', 'demo');
+  const demoAssets = options.demoAssets ?? join(packageRoot(), 'assets', 'demo');
+  const listeners = new Set<(event: StudioEvent) => void>();
+  let project: Project | null = null;
+  let disposed = false;
+  /** One demo copy at a time, even when two windows open it together. */
+  let demoCopy: Promise<void> | null = null;
+
+  const emit = (event: StudioEvent) => {
+    for (const listener of [...listeners]) listener(event);
+  };
+
+  const current = (): Project => {
+    if (disposed) throw new ProjectError('the engine has shut down');
+    if (!project) throw new ProjectError('no project is open; open one first');
+    return project;
+  };
+
+  const announce = async (changed: Project) => {
+    if (changed === project) emit({ type: 'project', project: await changed.summary() });
+  };
+
+  return {
+    async hello(): Promise<Hello> {
+      const env = process.env[BACKEND_ENV];
+      const backend = await initBackend(options.backend ?? (env && isBackendName(env) ? env : undefined));
+      const fft = await createRealFft(DEFAULT_FRAME_SETTINGS.windowSize);
+      const implementation = fft.implementation;
+      fft.dispose();
+      return {
+        version: packageInfo.version,
+        node: process.version,
+        platform: process.platform,
+        backend: { name: backend.name, gpu: backend.gpu, threads: backend.threads ?? null },
+        fft: implementation,
+      };
+    },
+
+    async openProject(path?: string, context?: CallContext): Promise<ProjectSummary> {
+      let folder = path ?? options.defaultProject;
+      if (folder === undefined) {
+        demoCopy ??= ensureDemoProject(demoAssets, demoTarget).finally(() => (demoCopy = null));
+        await demoCopy;
+        folder = demoTarget;
+      }
+      const opened = await Project.open(folder);
+      context?.signal.throwIfAborted();
+      if (disposed) throw new ProjectError('the engine has shut down');
+      project = opened;
+      return opened.summary();
+    },
+
+    async getSourceAudio(id: string): Promise<SourceAudio> {
+      const audio = await current().readSource(id);
+      return { sampleRate: audio.sampleRate, samples: audio.samples };
+    },
+
+    async importSource(name: string, bytes: Uint8Array, context?: CallContext): Promise<SourceInfo> {
+      const target = current();
+      const info = await target.importSource(name, bytes, context?.signal);
+      await announce(target);
+      return info;
+    },
+
+    async removeSource(id: string): Promise<void> {
+      const target = current();
+      await target.removeSource(id);
+      await announce(target);
+    },
+
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    dispose() {
+      disposed = true;
+      project = null;
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Plays mono sounds through a master volume and a limiter, so nothing the app plays can blast
+ * the listener (a DynamicsCompressor with a hard knee at −1 dBFS and a 20:1 ratio acts as one).
+ * One sound at a time: a new one stops the last.
+ */
+export class Player {
+  #context: AudioContext | null = null;
+  #master: GainNode | null = null;
+  #current: AudioBufferSourceNode | null = null;
+  #volume = 0.8;
+  onEnded: () => void = () => {};
+
+  #graph(): { context: AudioContext; master: GainNode } {
+    if (!this.#context || !this.#master) {
+      const context = new AudioContext();
+      const master = context.createGain();
+      master.gain.value = this.#volume;
+      const limiter = context.createDynamicsCompressor();
+      limiter.threshold.value = -1;
+      limiter.knee.value = 0;
+      limiter.ratio.value = 20;
+      limiter.attack.value = 0.002;
+      limiter.release.value = 0.1;
+      master.connect(limiter).connect(context.destination);
+      this.#context = context;
+      this.#master = master;
+    }
+    return { context: this.#context, master: this.#master };
+  }
+
+  get volume(): number {
+    return this.#volume;
+  }
+
+  set volume(v: number) {
+    this.#volume = Math.min(1, Math.max(0, v));
+    if (this.#master) this.#master.gain.value = this.#volume;
+  }
+
+  async play(samples: Float32Array, sampleRate: number): Promise<void> {
+    const { context, master } = this.#graph();
+    if (context.state === 'suspended') await context.resume();
+    this.stop();
+    const buffer = context.createBuffer(1, samples.length, sampleRate);
+    buffer.copyToChannel(samples as Float32Array<ArrayBuffer>, 0);
+    const source = context.createBufferSource();
+    source.buffer = buffer;
+    source.connect(master);
+    source.onended = () => {
+      if (this.#current === source) {
+        this.#current = null;
+        this.onEnded();
+      }
+    };
+    this.#current = source;
+    source.start();
+  }
+
+  stop(): void {
+    const current = this.#current;
+    this.#current = null;
+    current?.stop();
+    current?.disconnect();
+  }
+
+  async dispose(): Promise<void> {
+    this.stop();
+    await this.#context?.close();
+    this.#context = null;
+    this.#master = null;
+  }
+}
