@@ -72,6 +72,50 @@ export interface SourceAudio {
   samples: Float32Array;
 }
 
+/** What a training run is asked to do (docs/design.md, "The model"). */
+export interface TrainSettings {
+  /** The model's name; its folder under models/ is this, made safe and unique. */
+  name: string;
+  preset: 'seed-speech' | 'compact';
+  /** Latent dimensions, 2..64. */
+  latent: number;
+  epochs: number;
+  batch: number;
+  /** Weight of the KL term after warm-up. */
+  beta: number;
+  /** Source ids to train on; every source of the project when absent. */
+  sources?: string[];
+}
+
+/** One epoch's figures, as the UI charts them (per frame, in nats). */
+export interface EpochSummary {
+  epoch: number;
+  epochs: number;
+  reconstruction: number;
+  kl: number;
+  klPerDim: number[];
+  elbo: number;
+  heldOut: { reconstruction: number; kl: number; elbo: number } | null;
+  activeUnits: number;
+  framesPerSecond: number;
+  etaSeconds: number;
+}
+
+/** A training run in the current project. */
+export interface TrainingRun {
+  /** The model folder's name under models/. */
+  model: string;
+  /**
+   * running: training now; done: the model is written; cancelled: stopped by its caller, the
+   * checkpoint kept; failed: stopped by an error (message says which); interrupted: its engine died
+   * mid-run (a restarted engine resumes it from its checkpoint).
+   */
+  status: 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted';
+  epoch: number;
+  epochs: number;
+  message?: string;
+}
+
 /**
  * Every call the UI can make. All are asynchronous and may reject with an Error whose `name` says
  * what kind of failure it is (see ErrorName) and whose `message` can be shown as is.
@@ -96,6 +140,16 @@ export interface StudioApi {
   importSource(name: string, bytes: Uint8Array): Promise<SourceInfo>;
   /** Removes a source from the current project and deletes its copy in sources/. */
   removeSource(id: string): Promise<void>;
+  /**
+   * Trains a new model on the project's sounds in a worker thread; resolves when the run ends
+   * (done, or failed with its message). Progress arrives as 'training' events. Cancelling the call
+   * stops the run at the next batch and keeps its checkpoint, so resumeTraining can continue it.
+   */
+  train(settings: TrainSettings): Promise<TrainingRun>;
+  /** Continues a cancelled or interrupted run from its last checkpoint. */
+  resumeTraining(model: string): Promise<TrainingRun>;
+  /** The runs of the current project that are running, cancelled or interrupted. */
+  listTraining(): Promise<TrainingRun[]>;
 }
 
 export type StudioMethod = keyof StudioApi;
@@ -107,7 +161,9 @@ export type StudioEvent =
   /** A long job's progress: `done` of `total` units. */
   | { type: 'progress'; job: string; done: number; total: number }
   /** The current project changed (a source imported or removed, by this or another window). */
-  | { type: 'project'; project: ProjectSummary };
+  | { type: 'project'; project: ProjectSummary }
+  /** A training run moved on: a batch (`batch`), an epoch (`report`), or its end (`run.status`). */
+  | { type: 'training'; run: TrainingRun; report?: EpochSummary; batch?: { done: number; total: number } };
 
 /**
  * The `name` of errors that cross the API, so the UI can tell them apart. Anything else is an

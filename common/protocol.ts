@@ -60,6 +60,23 @@ export const METHODS = {
     maxBytes: MAX_MESSAGE_BYTES,
   },
   removeSource: { args: z.tuple([sourceId]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  train: {
+    args: z.tuple([
+      z.object({
+        name: z.string().min(1).max(120),
+        preset: z.enum(['seed-speech', 'compact']),
+        latent: z.number().int().min(2).max(64),
+        epochs: z.number().int().min(1).max(100000),
+        batch: z.number().int().min(1).max(65536),
+        beta: z.number().min(0).max(1000),
+        sources: z.array(sourceId).min(1).max(10000).optional(),
+      }),
+    ]),
+    arity: 1,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  resumeTraining: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  listTraining: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
 } as const satisfies Record<StudioMethod, MethodSpec>;
 
 // Each schema must accept exactly what its method's parameters are: a mismatch names the method

@@ -42,6 +42,9 @@ function fakeEngine() {
       return { id: name, name, durationSeconds: bytes.length, sampleRate: 1, channels: 1, warnings: [] };
     },
     async removeSource() {},
+    train: () => Promise.reject(new Error('not in this fake')),
+    resumeTraining: () => Promise.reject(new Error('not in this fake')),
+    listTraining: async () => [],
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

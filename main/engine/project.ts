@@ -213,6 +213,21 @@ export class Project {
     return loadAudioFile(this.sourcePath(entry.id), { sampleRate: this.sampleRate });
   }
 
+  /** The files of the given sources (every source when absent), for training on them. */
+  sourceFiles(ids?: string[]): string[] {
+    const chosen = ids ?? this.data.sources.map((s) => s.id);
+    if (chosen.length === 0)
+      throw new ProjectError(`the project ${this.data.name} has no sounds to train on`);
+    return chosen.map((id) => this.sourcePath(this.entry(id).id));
+  }
+
+  /** The folder of models/<id>, for an id that names a folder there (never a path). */
+  modelFolder(id: string): string {
+    if (safeFileName(`${id}.wav`) !== `${id}.wav`)
+      throw new ProjectError(`no model ${JSON.stringify(id)} in the project ${this.data.name}`);
+    return join(this.path, 'models', id);
+  }
+
   private entry(id: string): SourceEntry {
     const entry = this.data.sources.find((s) => s.id === id);
     if (!entry) throw new ProjectError(`no source ${JSON.stringify(id)} in the project ${this.data.name}`);

@@ -14,8 +14,11 @@ import type {
   SourceInfo,
   StudioApi,
   StudioEvent,
+  TrainSettings,
+  TrainingRun,
 } from '../../common/api.js';
 import { ensureDemoProject, Project, ProjectError } from './project.js';
+import { Training } from './training.js';
 
 export interface EngineOptions {
   /** The user's data folder; the demo project is made in its projects/demo. Default: defaultDataDir(). */
@@ -59,6 +62,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const emit = (event: StudioEvent) => {
     for (const listener of [...listeners]) listener(event);
   };
+  const env = process.env[BACKEND_ENV];
+  const backendChoice = options.backend ?? (env && isBackendName(env) ? env : undefined);
+  const training = new Training((event) => {
+    emit(event);
+    // A finished run is a new model: the project's listing changed.
+    if (event.type === 'training' && event.run.status === 'done' && project) void announce(project);
+  }, backendChoice);
 
   const current = (): Project => {
     if (disposed) throw new ProjectError('the engine has shut down');
@@ -72,8 +82,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   return {
     async hello(): Promise<Hello> {
-      const env = process.env[BACKEND_ENV];
-      const backend = await initBackend(options.backend ?? (env && isBackendName(env) ? env : undefined));
+      const backend = await initBackend(backendChoice);
       const fft = await createRealFft(DEFAULT_FRAME_SETTINGS.windowSize);
       const implementation = fft.implementation;
       fft.dispose();
@@ -97,6 +106,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
       context?.signal.throwIfAborted();
       if (disposed) throw new ProjectError('the engine has shut down');
       project = opened;
+      // Runs an engine died in (a crash, a kill) go on from their checkpoints.
+      await training.resumeInterrupted(opened);
       return opened.summary();
     },
 
@@ -118,6 +129,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
       await announce(target);
     },
 
+    async train(settings: TrainSettings, context?: CallContext): Promise<TrainingRun> {
+      return training.train(current(), settings, context?.signal);
+    },
+
+    async resumeTraining(model: string, context?: CallContext): Promise<TrainingRun> {
+      return training.resume(current(), model, context?.signal);
+    },
+
+    async listTraining(): Promise<TrainingRun[]> {
+      return training.list(current());
+    },
+
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -125,6 +148,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
     dispose() {
       disposed = true;
+      training.dispose();
       project = null;
       listeners.clear();
     },

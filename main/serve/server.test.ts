@@ -278,6 +278,9 @@ function stubEngine() {
     }),
     openProject: () => new Promise<never>(() => {}),
     getSourceAudio: async () => ({ sampleRate: 1, samples: new Float32Array(0) }),
+    train: () => Promise.reject(new Error('not in this stub')),
+    resumeTraining: () => Promise.reject(new Error('not in this stub')),
+    listTraining: async () => [],
     importSource: async () => ({
       id: '',
       name: '',
