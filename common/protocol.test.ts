@@ -29,6 +29,9 @@ describe('request validation', () => {
       'getSourceAudio',
       'importSource',
       'removeSource',
+      'train',
+      'resumeTraining',
+      'listTraining',
     ]);
     expect(parseRequest(call('hello', []))).toEqual(call('hello', []));
     expect(parseRequest(call('openProject', []))).toEqual(call('openProject', []));
@@ -37,7 +40,15 @@ describe('request validation', () => {
     expect(parseRequest(call('importSource', ['a.wav', bytes]))).toEqual(
       call('importSource', ['a.wav', bytes]),
     );
+    const settings = { name: 'm', preset: 'compact', latent: 8, epochs: 3, batch: 64, beta: 0.01 };
+    expect(parseRequest(call('train', [settings]))).toEqual(call('train', [settings]));
     expect(parseRequest({ id: 4, type: 'cancel' })).toEqual({ id: 4, type: 'cancel' });
+  });
+
+  it('refuses training settings out of range, naming the field', () => {
+    const settings = { name: 'm', preset: 'compact', latent: 999, epochs: 3, batch: 64, beta: 0.01 };
+    expect(refusal(call('train', [settings])).message).toMatch(/latent/);
+    expect(refusal(call('train', [{ ...settings, latent: 8, preset: 'huge' }])).message).toMatch(/preset/);
   });
 
   it('refuses a malformed envelope, keeping the id where it can be read', () => {
