@@ -15,6 +15,9 @@ export class Studio {
   project = $state.raw<ProjectSummary | null>(null);
   error = $state<string | null>(null);
   playing = $state<string | null>(null);
+  /** Files the last imports refused, each with the reason (the rest of the project is untouched). */
+  problems = $state<{ file: string; reason: string }[]>([]);
+  importing = $state(0);
   readonly player = new Player();
   #client: StudioClient | null = null;
   #unsubscribe: () => void = () => {};
@@ -63,6 +66,33 @@ export class Studio {
     }
   }
 
+  /** Imports WAV files (from a picker or a drop) one after another; refusals are listed, not thrown. */
+  async importFiles(files: Iterable<File>): Promise<void> {
+    if (!this.#client) return;
+    const list = [...files];
+    this.importing += list.length;
+    try {
+      for (const file of list) {
+        try {
+          await this.#client.importSource(file.name, new Uint8Array(await file.arrayBuffer()));
+          this.problems = this.problems.filter((p) => p.file !== file.name);
+        } catch (err) {
+          const reason = (err as Error).message.replace(new RegExp(`^.*?${escapeRegExp(file.name)}: `), '');
+          this.problems = [...this.problems.filter((p) => p.file !== file.name), { file: file.name, reason }];
+        } finally {
+          this.importing--;
+        }
+      }
+      this.project = await this.#client.openProject(this.project?.path);
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  dismissProblems(): void {
+    this.problems = [];
+  }
+
   stop(): void {
     this.player.stop();
     this.playing = null;
@@ -73,4 +103,8 @@ export class Studio {
     this.#client?.close();
     void this.player.dispose();
   }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
