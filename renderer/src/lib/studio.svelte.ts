@@ -2,6 +2,8 @@ import type { Hello, ProjectSummary, StudioEvent } from '../../../common/api.js'
 import type { StudioClient } from '../../../common/client.js';
 import { connect, onEngineRestart } from './connect.js';
 import { Player } from './player.js';
+import { TrainingSession } from './training.svelte.js';
+import type { TrainSettings } from './types.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'restarted' | 'disconnected';
 
@@ -19,6 +21,7 @@ export class Studio {
   problems = $state<{ file: string; reason: string }[]>([]);
   importing = $state(0);
   readonly player = new Player();
+  readonly training = new TrainingSession();
   #client: StudioClient | null = null;
   #unsubscribe: () => void = () => {};
 
@@ -45,6 +48,11 @@ export class Studio {
     this.#client = client;
     this.#unsubscribe = client.onEvent((event: StudioEvent) => {
       if (event.type === 'project') this.project = event.project;
+      else if (event.type === 'training') {
+        this.training.onEvent(event.run, event.report, event.batch);
+        // The engine sends a run's end after recording it: now the list of resumable runs is current.
+        if (event.run.status !== 'running') void this.training.refresh(client).catch(() => undefined);
+      }
     });
   }
 
@@ -52,6 +60,15 @@ export class Studio {
     const client = this.#client!;
     this.hello = await client.hello();
     this.project = await client.openProject();
+    await this.training.refresh(client);
+  }
+
+  async train(settings: TrainSettings): Promise<void> {
+    if (this.#client) await this.training.start(this.#client, settings);
+  }
+
+  async resumeTraining(model: string): Promise<void> {
+    if (this.#client) await this.training.resume(this.#client, model);
   }
 
   async play(sourceId: string): Promise<void> {

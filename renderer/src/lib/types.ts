@@ -1,0 +1,13 @@
+// The API's types, re-exported for the renderer's modules.
+export type {
+  EpochSummary,
+  Hello,
+  ModelInfo,
+  ProjectSummary,
+  SourceInfo,
+  StudioApi,
+  StudioEvent,
+  TrainSettings,
+  TrainingRun,
+} from '../../../common/api.js';
+export type { StudioClient } from '../../../common/client.js';

@@ -1,0 +1,53 @@
+/** Training from the UI: settings, live figures and chart, cancel, resume, and the model it lands. */
+import { expect, test } from './serve-fixture.js';
+
+async function fill(page: import('@playwright/test').Page, values: Record<string, string>) {
+  for (const [label, value] of Object.entries(values))
+    await page.getByLabel(label, { exact: true }).fill(value);
+}
+
+test('trains a tiny model with live figures, and lists it when done', async ({ page, served }) => {
+  await page.goto(served.url);
+  await expect(page.getByTestId('source').first()).toBeVisible();
+  await fill(page, { Name: 'tiny', 'Latent size': '4', Epochs: '4', Batch: '128' });
+  await page.getByLabel('Preset').selectOption('compact');
+  await page.getByRole('button', { name: 'Start training' }).click();
+  const status = page.getByTestId('train-status');
+  await expect(status).toContainText(/tiny.*epoch/);
+  await expect(page.getByRole('button', { name: 'Cancel training' })).toBeVisible();
+  // Live figures: frames/s and the chart fill in epoch by epoch.
+  await expect(page.getByTestId('fps')).toHaveText(/\d+ frames\/s/, { timeout: 30_000 });
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', /[1-4]/);
+  await expect(status).toContainText('done after epoch 4 of 4', { timeout: 60_000 });
+  await expect(page.getByTestId('train-figures')).toContainText(
+    /reconstruction [\d.]+ · KL [\d.]+ · ELBO -[\d.]+ · held-out [\d.]+/,
+  );
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', '4');
+  const model = page.getByTestId('model').filter({ hasText: 'tiny' });
+  await expect(model).toContainText('compact');
+  await expect(model).toContainText('4');
+  await page.screenshot({ path: 'docs/screenshots/train.png', fullPage: true });
+});
+
+test('cancels at the next batch and resumes from the checkpoint', async ({ page, served }) => {
+  await page.goto(served.url);
+  await expect(page.getByTestId('source').first()).toBeVisible();
+  await fill(page, { Name: 'long', 'Latent size': '4', Epochs: '500', Batch: '128' });
+  await page.getByRole('button', { name: 'Start training' }).click();
+  const chart = page.getByTestId('loss-chart');
+  await expect(chart).toHaveAttribute('data-epochs', /^[1-9]/, { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Cancel training' }).click();
+  const status = page.getByTestId('train-status');
+  await expect(status).toContainText(/long: cancelled after epoch (\d+) of 500/);
+  const stopped = Number(/after epoch (\d+)/.exec((await status.textContent())!)![1]);
+  const resume = page.getByRole('button', { name: 'Resume long' });
+  await expect(resume).toBeVisible();
+  await resume.click();
+  await expect(page.getByRole('button', { name: 'Cancel training' })).toBeVisible();
+  // It goes on from where it stopped, not from epoch 0.
+  await expect(status).toContainText(new RegExp(`epoch ${stopped + 2} of 500`), { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Cancel training' }).click();
+  await expect(status).toContainText(/cancelled after epoch \d+ of 500/);
+  const again = Number(/after epoch (\d+)/.exec((await status.textContent())!)![1]);
+  expect(again).toBeGreaterThan(stopped);
+});
