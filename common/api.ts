@@ -101,6 +101,31 @@ export interface EpochSummary {
   etaSeconds: number;
 }
 
+/**
+ * The latent map of a model: every frame of its training sounds that the project still has, as a
+ * point on the plane of the first two principal components of the latent means, with what the
+ * frame sounds like (meyda's descriptors) and where it came from.
+ */
+export interface LatentMap {
+  model: string;
+  /** Source ids, indexed by `source`. */
+  sources: string[];
+  p1: Float32Array;
+  p2: Float32Array;
+  /** Index into `sources`. */
+  source: Uint16Array;
+  /** The frame's index in its source (its centre is at frame × hopSeconds). */
+  frame: Uint32Array;
+  loudness: Float32Array;
+  centroidHz: Float32Array;
+  flatness: Float32Array;
+  hopSeconds: number;
+  /** Standard deviations of the training data along the two axes (the grid spans ±2 of them). */
+  std: [number, number];
+  /** Training sounds the project no longer has. */
+  missing: string[];
+}
+
 /** A training run in the current project. */
 export interface TrainingRun {
   /** The model folder's name under models/. */
@@ -150,6 +175,10 @@ export interface StudioApi {
   resumeTraining(model: string): Promise<TrainingRun>;
   /** The runs of the current project that are running, cancelled or interrupted. */
   listTraining(): Promise<TrainingRun[]>;
+  /** The latent map of one of the project's models (computed once per model, then cached). */
+  getMap(model: string): Promise<LatentMap>;
+  /** The sound of a map point: its latent vector held for `seconds`, decoded, phase by PGHI + Griffin-Lim. */
+  renderPoint(model: string, p1: number, p2: number, seconds: number): Promise<SourceAudio>;
 }
 
 export type StudioMethod = keyof StudioApi;

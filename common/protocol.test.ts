@@ -32,6 +32,8 @@ describe('request validation', () => {
       'train',
       'resumeTraining',
       'listTraining',
+      'getMap',
+      'renderPoint',
     ]);
     expect(parseRequest(call('hello', []))).toEqual(call('hello', []));
     expect(parseRequest(call('openProject', []))).toEqual(call('openProject', []));

@@ -77,6 +77,17 @@ export const METHODS = {
   },
   resumeTraining: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   listTraining: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
+  getMap: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  renderPoint: {
+    args: z.tuple([
+      z.string().min(1).max(255),
+      z.number().finite(),
+      z.number().finite(),
+      z.number().min(0.05).max(30),
+    ]),
+    arity: 4,
+    maxBytes: MAX_CALL_BYTES,
+  },
 } as const satisfies Record<StudioMethod, MethodSpec>;
 
 // Each schema must accept exactly what its method's parameters are: a mismatch names the method

@@ -45,6 +45,8 @@ function fakeEngine() {
     train: () => Promise.reject(new Error('not in this fake')),
     resumeTraining: () => Promise.reject(new Error('not in this fake')),
     listTraining: async () => [],
+    getMap: () => Promise.reject(new Error('not in this fake')),
+    renderPoint: () => Promise.reject(new Error('not in this fake')),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

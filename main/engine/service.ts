@@ -14,10 +14,12 @@ import type {
   SourceInfo,
   StudioApi,
   StudioEvent,
+  LatentMap,
   TrainSettings,
   TrainingRun,
 } from '../../common/api.js';
 import { ensureDemoProject, Project, ProjectError } from './project.js';
+import { LatentMaps } from './latent-map.js';
 import { Training } from './training.js';
 
 export interface EngineOptions {
@@ -69,6 +71,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     // A finished run is a new model: the project's listing changed.
     if (event.type === 'training' && event.run.status === 'done' && project) void announce(project);
   }, backendChoice);
+  const maps = new LatentMaps();
 
   const current = (): Project => {
     if (disposed) throw new ProjectError('the engine has shut down');
@@ -141,6 +144,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return training.list(current());
     },
 
+    async getMap(model: string, context?: CallContext): Promise<LatentMap> {
+      await initBackend(backendChoice);
+      return maps.map(current(), model, context?.signal);
+    },
+
+    async renderPoint(model: string, p1: number, p2: number, seconds: number): Promise<SourceAudio> {
+      await initBackend(backendChoice);
+      return maps.renderPoint(current(), model, p1, p2, seconds);
+    },
+
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -149,6 +162,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     dispose() {
       disposed = true;
       training.dispose();
+      maps.dispose();
       project = null;
       listeners.clear();
     },

@@ -281,6 +281,8 @@ function stubEngine() {
     train: () => Promise.reject(new Error('not in this stub')),
     resumeTraining: () => Promise.reject(new Error('not in this stub')),
     listTraining: async () => [],
+    getMap: () => Promise.reject(new Error('not in this stub')),
+    renderPoint: () => Promise.reject(new Error('not in this stub')),
     importSource: async () => ({
       id: '',
       name: '',

@@ -1,6 +1,7 @@
 import type { Hello, ProjectSummary, StudioEvent } from '../../../common/api.js';
 import type { StudioClient } from '../../../common/client.js';
 import { connect, onEngineRestart } from './connect.js';
+import { Explorer } from './explore.svelte.js';
 import { Player } from './player.js';
 import { TrainingSession } from './training.svelte.js';
 import type { TrainSettings } from './types.js';
@@ -22,6 +23,7 @@ export class Studio {
   importing = $state(0);
   readonly player = new Player();
   readonly training = new TrainingSession();
+  readonly explorer = new Explorer();
   #client: StudioClient | null = null;
   #unsubscribe: () => void = () => {};
 
@@ -47,8 +49,10 @@ export class Studio {
     this.#client?.close();
     this.#client = client;
     this.#unsubscribe = client.onEvent((event: StudioEvent) => {
-      if (event.type === 'project') this.project = event.project;
-      else if (event.type === 'training') {
+      if (event.type === 'project') {
+        this.project = event.project;
+        this.explorer.forget();
+      } else if (event.type === 'training') {
         this.training.onEvent(event.run, event.report, event.batch);
         // The engine sends a run's end after recording it: now the list of resumable runs is current.
         if (event.run.status !== 'running') void this.training.refresh(client).catch(() => undefined);
@@ -61,6 +65,22 @@ export class Studio {
     this.hello = await client.hello();
     this.project = await client.openProject();
     await this.training.refresh(client);
+  }
+
+  async explore(model: string): Promise<void> {
+    if (this.#client) await this.explorer.open(this.#client, model);
+  }
+
+  async playFrame(index: number): Promise<void> {
+    if (!this.#client) return;
+    await this.explorer.playFrame(this.#client, this.player, index);
+    this.playing = null;
+  }
+
+  async playPoint(p1: number, p2: number): Promise<void> {
+    if (!this.#client) return;
+    await this.explorer.playPoint(this.#client, this.player, p1, p2);
+    this.playing = null;
   }
 
   async train(settings: TrainSettings): Promise<void> {

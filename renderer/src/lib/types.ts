@@ -2,6 +2,7 @@
 export type {
   EpochSummary,
   Hello,
+  LatentMap,
   ModelInfo,
   ProjectSummary,
   SourceInfo,

@@ -1,0 +1,141 @@
+// Latent maps of a project's models: the training frames' posterior means on the plane of their
+// first two principal components, with meyda's descriptors, cached per model until it changes.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LatentMap, SourceAudio } from '../../common/api.js';
+import { loadAudioFile } from '../../ml/audio/load.js';
+import { analyze } from '../../ml/features/analyze.js';
+import { toUnitFrames } from '../../ml/features/scale.js';
+import { createRealFft } from '../../ml/synth/fft.js';
+import { Stft } from '../../ml/synth/stft.js';
+import { framesFor, trajectoryToAudio } from '../../ml/vae/generate.js';
+import { VaeModel } from '../../ml/vae/vae-model.js';
+import { type Project, ProjectError } from './project.js';
+
+interface Entry {
+  stamp: number;
+  model: VaeModel;
+  map: LatentMap | null;
+}
+
+export class LatentMaps {
+  readonly #models = new Map<string, Entry>();
+
+  /** The model, loaded once and reloaded when its studio.json changes. */
+  async #entry(project: Project, id: string): Promise<Entry> {
+    const folder = project.modelFolder(id);
+    let stamp: number;
+    try {
+      stamp = (await stat(join(folder, 'studio.json'))).mtimeMs;
+    } catch {
+      throw new ProjectError(`no model ${JSON.stringify(id)} in the project ${project.name}`);
+    }
+    const cached = this.#models.get(folder);
+    if (cached && cached.stamp === stamp) return cached;
+    cached?.model.dispose();
+    const entry: Entry = { stamp, model: await VaeModel.load(folder), map: null };
+    this.#models.set(folder, entry);
+    return entry;
+  }
+
+  async map(project: Project, id: string, signal?: AbortSignal): Promise<LatentMap> {
+    const entry = await this.#entry(project, id);
+    if (entry.map) return entry.map;
+    const { model } = entry;
+    const settings = model.studio.frames;
+    const known = new Set((await project.summary()).sources.map((s) => s.id));
+    const sources = model.studio.training.sources.map((s) => s.name).filter((name) => known.has(name));
+    const missing = model.studio.training.sources.map((s) => s.name).filter((name) => !known.has(name));
+    if (sources.length === 0) {
+      throw new ProjectError(
+        `${id}: none of the sounds it was trained on are in this project (${missing.join(', ')})`,
+      );
+    }
+    const parts: {
+      p1: number[];
+      p2: number[];
+      source: number[];
+      frame: number[];
+      loudness: number[];
+      centroid: number[];
+      flatness: number[];
+    } = {
+      p1: [],
+      p2: [],
+      source: [],
+      frame: [],
+      loudness: [],
+      centroid: [],
+      flatness: [],
+    };
+    for (const [index, name] of sources.entries()) {
+      signal?.throwIfAborted();
+      const [file] = project.sourceFiles([name]);
+      const audio = await loadAudioFile(file, { sampleRate: settings.sampleRate });
+      const a = analyze(audio.samples, settings, { descriptors: true });
+      const { mu } = model.encode(toUnitFrames(a.amplitude, model.studio.ref, settings.floorDb));
+      for (let f = 0; f < a.frames; f++) {
+        const [p1, p2] = model.latentToMapPoint(mu.subarray(f * model.latent, (f + 1) * model.latent));
+        parts.p1.push(p1);
+        parts.p2.push(p2);
+        parts.source.push(index);
+        parts.frame.push(f);
+        parts.loudness.push(a.descriptors!.loudness[f]);
+        parts.centroid.push(a.descriptors!.centroidHz[f]);
+        parts.flatness.push(a.descriptors!.flatness[f]);
+      }
+    }
+    const [s1, s2] = model.studio.pca.std;
+    entry.map = {
+      model: id,
+      sources,
+      p1: Float32Array.from(parts.p1),
+      p2: Float32Array.from(parts.p2),
+      source: Uint16Array.from(parts.source),
+      frame: Uint32Array.from(parts.frame),
+      loudness: Float32Array.from(parts.loudness),
+      centroidHz: Float32Array.from(parts.centroid),
+      flatness: Float32Array.from(parts.flatness),
+      hopSeconds: settings.hop / settings.sampleRate,
+      std: [s1, s2],
+      missing,
+    };
+    return entry.map;
+  }
+
+  async renderPoint(
+    project: Project,
+    id: string,
+    p1: number,
+    p2: number,
+    seconds: number,
+  ): Promise<SourceAudio> {
+    const { model } = await this.#entry(project, id);
+    const settings = model.studio.frames;
+    const z = model.mapPointToLatent(p1, p2);
+    const frames = framesFor(seconds, settings);
+    const trajectory = new Float32Array(frames * model.latent);
+    for (let f = 0; f < frames; f++) trajectory.set(z, f * model.latent);
+    const fft = await createRealFft(settings.windowSize);
+    try {
+      const audio = trajectoryToAudio(model, trajectory, new Stft(fft, settings), {
+        method: 'pghi-gl',
+        iterations: 16,
+      });
+      // A short fade at both ends: a held frame starts and stops abruptly otherwise.
+      const fade = Math.min(audio.length >> 1, Math.round(0.01 * settings.sampleRate));
+      for (let i = 0; i < fade; i++) {
+        audio[i] *= i / fade;
+        audio[audio.length - 1 - i] *= i / fade;
+      }
+      return { sampleRate: settings.sampleRate, samples: audio };
+    } finally {
+      fft.dispose();
+    }
+  }
+
+  dispose(): void {
+    for (const entry of this.#models.values()) entry.model.dispose();
+    this.#models.clear();
+  }
+}
