@@ -1,20 +1,30 @@
-// The engine process: serves StudioApi over the IPC channel of the process that forked it
-// (fork-engine.ts), says 'ready', and exits when that channel goes — so an engine never outlives
-// its app.
+// The engine process: serves StudioApi to the process that started it, says 'ready', and exits
+// when that connection goes — so an engine never outlives its app. Two hosts:
+// - child_process.fork (fork-engine.ts): over the IPC channel;
+// - Electron's utilityProcess (main/electron/utility-engine.ts): over MessagePorts that arrive on
+//   process.parentPort with ENGINE_CONNECT_MESSAGE, the first main's own, then one per window.
 //
 //   node dist/main/engine/process-entry.js [--data-dir DIR] [--project DIR] [--backend NAME]
+//                                          [--demo-assets DIR]
 import { parseArgs } from 'node:util';
 import { isBackendName } from '../../ml/backend.js';
 import { packageInfo } from '../package-info.js';
 import { serveApi } from './serve-api.js';
 import { createEngine } from './service.js';
-import { ipcTransport } from '../../common/transport.js';
+import {
+  ipcTransport,
+  messagePortTransport,
+  type MessagePortLike,
+  type Transport,
+} from '../../common/transport.js';
+import { ENGINE_CONNECT_MESSAGE } from './process-entry-protocol.js';
 
 const { values } = parseArgs({
   options: {
     'data-dir': { type: 'string' },
     project: { type: 'string' },
     backend: { type: 'string' },
+    'demo-assets': { type: 'string' },
   },
 });
 const backend = values.backend;
@@ -26,15 +36,37 @@ if (backend !== undefined && !isBackendName(backend)) {
 const engine = createEngine({
   dataDir: values['data-dir'],
   defaultProject: values.project,
+  demoAssets: values['demo-assets'],
   backend,
 });
-const transport = ipcTransport(process);
-serveApi(engine, transport, {
-  onInternalError: (err, method) =>
+const options = {
+  onInternalError: (err: unknown, method: string) =>
     console.error(`engine: ${method} failed:`, err instanceof Error ? (err.stack ?? err.message) : err),
-});
-transport.onClose(() => {
-  engine.dispose();
-  process.exit(0);
-});
-transport.send({ type: 'event', event: { type: 'ready', version: packageInfo.version } });
+};
+
+/** Serves one connection; the host's own connection closing ends the process. */
+function serve(transport: Transport, ownersConnection: boolean): void {
+  serveApi(engine, transport, options);
+  if (ownersConnection) {
+    transport.onClose(() => {
+      engine.dispose();
+      process.exit(0);
+    });
+  }
+  transport.send({ type: 'event', event: { type: 'ready', version: packageInfo.version } });
+}
+
+interface ParentPort {
+  on(type: 'message', listener: (event: { data: unknown; ports: MessagePortLike[] }) => void): unknown;
+}
+const parentPort = (process as { parentPort?: ParentPort }).parentPort;
+if (parentPort) {
+  let first = true;
+  parentPort.on('message', ({ data, ports }) => {
+    if (data !== ENGINE_CONNECT_MESSAGE || ports.length !== 1) return;
+    serve(messagePortTransport(ports[0]), first);
+    first = false;
+  });
+} else {
+  serve(ipcTransport(process), true);
+}

@@ -6,15 +6,15 @@
  */
 import { createClient, type StudioClient } from '../../../common/client.js';
 import { messagePortTransport, webSocketTransport } from '../../../common/transport.js';
+import type { EngineStatus, VaeStudioBridge } from '../../../main/electron/preload-api.js';
 
-/** What main/electron/preload.ts exposes; absent in a browser. */
-export interface DesktopBridge {
-  platform: string;
-}
+/** preload-api.ts's ENGINE_PORT_MESSAGE (the renderer imports only types from main/). */
+const ENGINE_PORT_MESSAGE = 'vae-studio:engine-port';
 
 declare global {
   interface Window {
-    vaeStudio?: DesktopBridge;
+    /** What main/electron/preload.ts exposes; absent in a browser. */
+    vaeStudio?: VaeStudioBridge;
   }
 }
 
@@ -26,7 +26,7 @@ export function isDesktop(): boolean {
 function nextEnginePort(): Promise<MessagePort> {
   return new Promise((resolve) => {
     const onMessage = (event: MessageEvent) => {
-      if (event.source !== window || event.data !== 'vae-studio:engine-port' || !event.ports[0]) return;
+      if (event.source !== window || event.data !== ENGINE_PORT_MESSAGE || !event.ports[0]) return;
       window.removeEventListener('message', onMessage);
       resolve(event.ports[0]);
     };
@@ -52,7 +52,10 @@ function openSocket(): Promise<WebSocket> {
 /** A client connected to the engine by whichever transport this window has. */
 export async function connect(): Promise<StudioClient> {
   if (isDesktop()) {
-    const port = await nextEnginePort();
+    const next = nextEnginePort();
+    // Main sends a port only when asked, so none is posted before this page listens.
+    window.vaeStudio!.connectEngine();
+    const port = await next;
     port.start();
     return createClient(messagePortTransport(port));
   }
@@ -63,10 +66,17 @@ export async function connect(): Promise<StudioClient> {
 export function onEngineRestart(listener: (client: StudioClient) => void): void {
   if (!isDesktop()) return;
   void (async () => {
+    // The first port is connect()'s; every later one follows a restart.
+    await nextEnginePort();
     for (;;) {
       const port = await nextEnginePort();
       port.start();
       listener(createClient(messagePortTransport(port)));
     }
   })();
+}
+
+/** Under Electron, the engine process's state as main's supervisor reports it. */
+export function onEngineState(listener: (status: EngineStatus) => void): () => void {
+  return window.vaeStudio?.onEngineState(listener) ?? (() => {});
 }

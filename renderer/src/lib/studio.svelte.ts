@@ -1,12 +1,13 @@
 import type { Hello, ProjectSummary, StudioEvent } from '../../../common/api.js';
 import type { StudioClient } from '../../../common/client.js';
-import { connect, onEngineRestart } from './connect.js';
+import { connect, onEngineRestart, onEngineState } from './connect.js';
 import { Explorer } from './explore.svelte.js';
 import { Player } from './player.js';
 import { TrainingSession } from './training.svelte.js';
 import type { TrainSettings } from './types.js';
 
-export type ConnectionState = 'connecting' | 'connected' | 'restarted' | 'disconnected';
+export type ConnectionState =
+  'connecting' | 'connected' | 'restarting' | 'restarted' | 'failed' | 'disconnected';
 
 /**
  * The studio's state and the one owner of the connection to the engine. Components read its
@@ -29,6 +30,14 @@ export class Studio {
 
   async start(): Promise<void> {
     this.player.onEnded = () => (this.playing = null);
+    // Under Electron main's supervisor reports the engine process: say so when it crashes.
+    onEngineState((status) => {
+      if (status.state === 'crashed' || status.state === 'restarting') this.connection = 'restarting';
+      else if (status.state === 'failed') {
+        this.connection = 'failed';
+        this.error = `The engine stopped and could not be restarted: ${status.reason ?? 'unknown reason'}`;
+      }
+    });
     onEngineRestart((client) => {
       this.#adopt(client);
       this.connection = 'restarted';

@@ -1,0 +1,107 @@
+// electron-builder.yml against electron-builder's own JSON schema (app-builder-lib's scheme.json,
+// the one electron-builder validates with), and the fields the app depends on.
+import { Ajv } from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { packageRoot } from '../../main/package-info.js';
+
+const root = packageRoot();
+const require = createRequire(import.meta.url);
+const config = parse(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('electron-builder.yml', () => {
+  it("is valid against electron-builder's schema", () => {
+    const schema = JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8'));
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    const validate = ajv.compile(schema);
+    const valid = validate(config);
+    expect(validate.errors ?? [], ajv.errorsText(validate.errors)).toEqual([]);
+    expect(valid).toBe(true);
+    // ...and the schema is no rubber stamp: a misspelt key or a wrong type is caught.
+    expect(validate({ ...config, appID: 'x' })).toBe(false);
+    expect(validate({ ...config, mac: { ...config.mac, hardenedRuntime: 'yes' } })).toBe(false);
+  });
+
+  it('names the app', () => {
+    expect(config.appId).toBe('org.vaestudio.app');
+    expect(config.productName).toBe('VAE Studio');
+    expect(config.extraMetadata.main).toBe('out/electron/main.cjs');
+  });
+
+  it('packs the shell, the engine, the renderer and the icon, and the demo beside the asar', () => {
+    expect(config.files).toEqual(
+      expect.arrayContaining([
+        'out/electron/*.cjs',
+        'dist/main/**/*.js',
+        'dist/common/**/*.js',
+        'dist/ml/**/*.js',
+      ]),
+    );
+    expect(config.files).toContain('dist/renderer/**');
+    expect(config.files).toContain('assets/icon.png');
+    expect(config.extraResources).toEqual([{ from: 'assets/demo', to: 'assets/demo' }]);
+    // main/electron/layout.ts looks for these paths.
+    expect(existsSync(join(root, 'assets', 'demo'))).toBe(true);
+  });
+
+  it('unpacks the native TensorFlow.js modules and the wasm files, and rebuilds nothing', () => {
+    expect(config.asar).toBe(true);
+    expect(config.asarUnpack).toEqual(
+      expect.arrayContaining([
+        'node_modules/@tensorflow/tfjs-node*/**',
+        'node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm',
+        'node_modules/@echogarden/pffft-wasm/dist/**/*.wasm',
+      ]),
+    );
+    expect(config.npmRebuild).toBe(false);
+    expect(config.nodeGypRebuild).toBe(false);
+    expect(config.buildDependenciesFromSource).toBe(false);
+  });
+
+  it('builds AppImage and deb, dmg, and nsis, with the icon from assets/', () => {
+    expect(config.linux.target).toEqual(['AppImage', 'deb']);
+    expect(config.mac.target).toEqual(['dmg']);
+    expect(config.win.target).toEqual(['nsis']);
+    for (const platform of ['linux', 'mac', 'win']) expect(config[platform].icon).toBe('assets/icon.png');
+    expect(existsSync(join(root, 'assets', 'icon.png'))).toBe(true);
+  });
+
+  it('macOS: hardened runtime, the microphone entitlement and its usage description', () => {
+    expect(config.mac.hardenedRuntime).toBe(true);
+    expect(config.mac.extendInfo.NSMicrophoneUsageDescription).toMatch(/microphone/);
+    expect(config.mac.entitlements).toBe('build/entitlements.mac.plist');
+    expect(config.mac.entitlementsInherit).toBe('build/entitlements.mac.plist');
+    const plist = readFileSync(join(root, config.mac.entitlements), 'utf8');
+    const keys = [...plist.matchAll(/<key>([^<]+)<\/key>\s*<true\/>/g)].map((m) => m[1]);
+    expect(keys.sort()).toEqual(['com.apple.security.cs.allow-jit', 'com.apple.security.device.audio-input']);
+  });
+
+  it('signs and notarises only from the environment', () => {
+    // electron-builder notarises when APPLE_ID, APPLE_APP_SPECIFIC_PASSWORD and APPLE_TEAM_ID are
+    // set, unless `notarize: false`; credentials never live in this file.
+    expect(config.mac).not.toHaveProperty('notarize');
+    expect(config.forceCodeSigning).toBe(false);
+    const text = readFileSync(join(root, 'electron-builder.yml'), 'utf8');
+    for (const name of ['CSC_LINK', 'APPLE_ID', 'APPLE_APP_SPECIFIC_PASSWORD', 'APPLE_TEAM_ID']) {
+      expect(text).toContain(name);
+    }
+    for (const key of ['cscLink', 'cscKeyPassword', 'identity']) {
+      expect(config).not.toHaveProperty(key);
+      expect(config.mac).not.toHaveProperty(key);
+      expect(config.win).not.toHaveProperty(key);
+    }
+  });
+
+  it("hardens Electron's fuses", () => {
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+    });
+  });
+});
