@@ -179,6 +179,21 @@ export interface StudioApi {
   getMap(model: string): Promise<LatentMap>;
   /** The sound of a map point: its latent vector held for `seconds`, decoded, phase by PGHI + Griffin-Lim. */
   renderPoint(model: string, p1: number, p2: number, seconds: number): Promise<SourceAudio>;
+  /**
+   * Starts live audition of a model at a map point: its sound streams as 'audio' events, frame by
+   * frame (RTPGHI), until stopAudition (or a minute without a move).
+   */
+  startAudition(model: string, p1: number, p2: number): Promise<AuditionStream>;
+  /** Moves a live audition to another map point; `sentAt` (the caller's clock, ms) comes back as the `echo` of the first chunk that sounds the move. */
+  moveAudition(stream: number, p1: number, p2: number, sentAt: number): Promise<void>;
+  stopAudition(stream: number): Promise<void>;
+}
+
+export interface AuditionStream {
+  stream: number;
+  sampleRate: number;
+  /** Samples per frame hop: chunks come in multiples of it. */
+  hop: number;
 }
 
 export type StudioMethod = keyof StudioApi;
@@ -191,6 +206,8 @@ export type StudioEvent =
   | { type: 'progress'; job: string; done: number; total: number }
   /** The current project changed (a source imported or removed, by this or another window). */
   | { type: 'project'; project: ProjectSummary }
+  /** A chunk of a live audition's sound, to be played straight after the previous one. */
+  | { type: 'audio'; stream: number; samples: Float32Array; echo?: number }
   /** A training run moved on: a batch (`batch`), an epoch (`report`), or its end (`run.status`). */
   | { type: 'training'; run: TrainingRun; report?: EpochSummary; batch?: { done: number; total: number } };
 

@@ -34,6 +34,9 @@ describe('request validation', () => {
       'listTraining',
       'getMap',
       'renderPoint',
+      'startAudition',
+      'moveAudition',
+      'stopAudition',
     ]);
     expect(parseRequest(call('hello', []))).toEqual(call('hello', []));
     expect(parseRequest(call('openProject', []))).toEqual(call('openProject', []));

@@ -88,6 +88,22 @@ export const METHODS = {
     arity: 4,
     maxBytes: MAX_CALL_BYTES,
   },
+  startAudition: {
+    args: z.tuple([z.string().min(1).max(255), z.number().finite(), z.number().finite()]),
+    arity: 3,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  moveAudition: {
+    args: z.tuple([
+      z.number().int().positive(),
+      z.number().finite(),
+      z.number().finite(),
+      z.number().finite(),
+    ]),
+    arity: 4,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  stopAudition: { args: z.tuple([z.number().int().positive()]), arity: 1, maxBytes: MAX_CALL_BYTES },
 } as const satisfies Record<StudioMethod, MethodSpec>;
 
 // Each schema must accept exactly what its method's parameters are: a mismatch names the method

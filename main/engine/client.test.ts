@@ -47,6 +47,9 @@ function fakeEngine() {
     listTraining: async () => [],
     getMap: () => Promise.reject(new Error('not in this fake')),
     renderPoint: () => Promise.reject(new Error('not in this fake')),
+    startAudition: () => Promise.reject(new Error('not in this fake')),
+    moveAudition: async () => {},
+    stopAudition: async () => {},
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

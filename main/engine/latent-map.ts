@@ -38,6 +38,11 @@ export class LatentMaps {
     return entry;
   }
 
+  /** The loaded model (shared with maps and auditions; owned here). */
+  async model(project: Project, id: string): Promise<VaeModel> {
+    return (await this.#entry(project, id)).model;
+  }
+
   async map(project: Project, id: string, signal?: AbortSignal): Promise<LatentMap> {
     const entry = await this.#entry(project, id);
     if (entry.map) return entry.map;

@@ -14,11 +14,13 @@ import type {
   SourceInfo,
   StudioApi,
   StudioEvent,
+  AuditionStream,
   LatentMap,
   TrainSettings,
   TrainingRun,
 } from '../../common/api.js';
 import { ensureDemoProject, Project, ProjectError } from './project.js';
+import { Auditions } from './audition.js';
 import { LatentMaps } from './latent-map.js';
 import { Training } from './training.js';
 
@@ -72,6 +74,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (event.type === 'training' && event.run.status === 'done' && project) void announce(project);
   }, backendChoice);
   const maps = new LatentMaps();
+  const auditions = new Auditions(emit);
 
   const current = (): Project => {
     if (disposed) throw new ProjectError('the engine has shut down');
@@ -154,6 +157,19 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return maps.renderPoint(current(), model, p1, p2, seconds);
     },
 
+    async startAudition(model: string, p1: number, p2: number): Promise<AuditionStream> {
+      await initBackend(backendChoice);
+      return auditions.start(await maps.model(current(), model), p1, p2);
+    },
+
+    async moveAudition(stream: number, p1: number, p2: number, sentAt: number): Promise<void> {
+      auditions.move(stream, p1, p2, sentAt);
+    },
+
+    async stopAudition(stream: number): Promise<void> {
+      auditions.stop(stream);
+    },
+
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -162,6 +178,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     dispose() {
       disposed = true;
       training.dispose();
+      auditions.dispose();
       maps.dispose();
       project = null;
       listeners.clear();

@@ -283,6 +283,9 @@ function stubEngine() {
     listTraining: async () => [],
     getMap: () => Promise.reject(new Error('not in this stub')),
     renderPoint: () => Promise.reject(new Error('not in this stub')),
+    startAudition: () => Promise.reject(new Error('not in this stub')),
+    moveAudition: async () => {},
+    stopAudition: async () => {},
     importSource: async () => ({
       id: '',
       name: '',

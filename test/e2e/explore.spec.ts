@@ -24,6 +24,7 @@ test('maps the demo model and plays what a person points at', async ({ page, ser
   // Scrolling zooms about the pointer; Reset view goes back.
   const stats = page.getByTestId('map-stats');
   await expect(stats).toContainText('zoom ×1.00');
+  await canvas.scrollIntoViewIfNeeded();
   const box = (await canvas.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.wheel(0, -200);

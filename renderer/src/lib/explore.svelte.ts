@@ -1,5 +1,8 @@
 import type { Player } from './player.js';
-import type { LatentMap, StudioClient } from './types.js';
+import type { AuditionStream, LatentMap, StudioClient } from './types.js';
+
+/** Latencies kept for the diagnostics panel (the most recent ones). */
+const LATENCY_WINDOW = 100;
 
 /** What the explorer shows and plays: the map of one model, and the last thing heard from it. */
 export class Explorer {
@@ -10,6 +13,63 @@ export class Explorer {
   hearing = $state<string | null>(null);
   error = $state<string | null>(null);
   readonly #audio = new Map<string, { samples: Float32Array; sampleRate: number }>();
+  /** The live audition, while one runs. */
+  audition = $state.raw<AuditionStream | null>(null);
+  /** Pointer event to first changed sample entering the output buffer, ms, most recent last. */
+  latencies = $state.raw<number[]>([]);
+  /** The device's own output latency (ms), beside ours, where the platform says. */
+  outputLatency = $state<number | null>(null);
+  #starting: Promise<void> | null = null;
+
+  readonly medianLatency = $derived.by(() => {
+    if (this.latencies.length === 0) return null;
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+  });
+
+  async startAudition(client: StudioClient, p1: number, p2: number): Promise<void> {
+    if (!this.model || this.audition || this.#starting) return;
+    this.latencies = [];
+    this.#starting = (async () => {
+      try {
+        this.audition = await client.startAudition(this.model!, p1, p2);
+        this.hearing = 'live audition';
+      } catch (err) {
+        this.error = (err as Error).message;
+      } finally {
+        this.#starting = null;
+      }
+    })();
+    await this.#starting;
+  }
+
+  moveAudition(client: StudioClient, p1: number, p2: number, eventTime: number): void {
+    if (!this.audition) return;
+    client
+      .moveAudition(this.audition.stream, p1, p2, eventTime)
+      .catch((err: Error) => (this.error = err.message));
+  }
+
+  async stopAudition(client: StudioClient): Promise<void> {
+    const stream = this.audition;
+    this.audition = null;
+    if (stream) await client.stopAudition(stream.stream).catch(() => undefined);
+    if (this.hearing === 'live audition') this.hearing = null;
+  }
+
+  /** A chunk of the live audition: queued gaplessly; an echoed move's latency is recorded. */
+  onAudio(player: Player, stream: number, samples: Float32Array, echo?: number): void {
+    const audition = this.audition;
+    if (!audition || audition.stream !== stream) return;
+    const untilPlayed = player.queue(samples, audition.sampleRate, { keep: echo !== undefined });
+    this.outputLatency = player.outputLatencyMs;
+    if (echo !== undefined && untilPlayed !== null) {
+      this.latencies = [
+        ...this.latencies.slice(-(LATENCY_WINDOW - 1)),
+        performance.now() - echo + untilPlayed,
+      ];
+    }
+  }
 
   async open(client: StudioClient, model: string): Promise<void> {
     this.model = model;

@@ -37,6 +37,47 @@ export class Player {
     if (this.#master) this.#master.gain.value = this.#volume;
   }
 
+  /** Where the next streamed chunk starts (AudioContext seconds). */
+  #streamAt = 0;
+
+  /**
+   * Queues a chunk of a stream right after the previous one (gapless); after an underrun it starts
+   * a few milliseconds from now. Returns how long until its first sample plays, in milliseconds —
+   * or null when the chunk was dropped because more than `maxAheadMs` is queued already: the
+   * engine's clock and the sound card's drift apart (and the card starts late), and a queue that
+   * grows is latency the listener hears. A chunk marked `keep` (the sound of a move) is never dropped.
+   */
+  queue(
+    samples: Float32Array,
+    sampleRate: number,
+    options: { maxAheadMs?: number; keep?: boolean } = {},
+  ): number | null {
+    const { context, master } = this.#graph();
+    if (context.state === 'suspended') void context.resume();
+    const safety = 0.004;
+    if (this.#streamAt < context.currentTime + safety) this.#streamAt = context.currentTime + safety;
+    const ahead = (this.#streamAt - context.currentTime) * 1000;
+    if (!options.keep && ahead > (options.maxAheadMs ?? 25)) return null;
+    const buffer = context.createBuffer(1, samples.length, sampleRate);
+    buffer.copyToChannel(samples as Float32Array<ArrayBuffer>, 0);
+    const source = context.createBufferSource();
+    source.buffer = buffer;
+    source.connect(master);
+    source.onended = () => source.disconnect();
+    source.start(this.#streamAt);
+    const wait = (this.#streamAt - context.currentTime) * 1000;
+    this.#streamAt += buffer.duration;
+    return wait;
+  }
+
+  /** The device's own output latency (ms), where the platform says. */
+  get outputLatencyMs(): number | null {
+    const c = this.#context;
+    if (!c) return null;
+    const latency = (c as AudioContext & { outputLatency?: number }).outputLatency || c.baseLatency;
+    return Number.isFinite(latency) ? latency * 1000 : null;
+  }
+
   async play(samples: Float32Array, sampleRate: number): Promise<void> {
     const { context, master } = this.#graph();
     if (context.state === 'suspended') await context.resume();

@@ -61,6 +61,8 @@ export class Studio {
       if (event.type === 'project') {
         this.project = event.project;
         this.explorer.forget();
+      } else if (event.type === 'audio') {
+        this.explorer.onAudio(this.player, event.stream, event.samples, event.echo);
       } else if (event.type === 'training') {
         this.training.onEvent(event.run, event.report, event.batch);
         // The engine sends a run's end after recording it: now the list of resumable runs is current.
@@ -90,6 +92,17 @@ export class Studio {
     if (!this.#client) return;
     await this.explorer.playPoint(this.#client, this.player, p1, p2);
     this.playing = null;
+  }
+
+  async setLiveAudition(on: boolean, p1 = 0, p2 = 0): Promise<void> {
+    if (!this.#client) return;
+    if (on) await this.explorer.startAudition(this.#client, p1, p2);
+    else await this.explorer.stopAudition(this.#client);
+  }
+
+  /** `eventTime`: the pointer or key event's timeStamp (performance.now()'s clock). */
+  auditionMove(p1: number, p2: number, eventTime: number): void {
+    if (this.#client) this.explorer.moveAudition(this.#client, p1, p2, eventTime);
   }
 
   async train(settings: TrainSettings): Promise<void> {
@@ -145,6 +158,7 @@ export class Studio {
   }
 
   dispose(): void {
+    if (this.#client) void this.explorer.stopAudition(this.#client);
     this.#unsubscribe();
     this.#client?.close();
     void this.player.dispose();

@@ -1,5 +1,6 @@
 // The API's types, re-exported for the renderer's modules.
 export type {
+  AuditionStream,
   EpochSummary,
   Hello,
   LatentMap,
