@@ -1,18 +1,18 @@
 /** The commands that get sound out of a trained model: resynth, sample, interpolate, export. */
 import { mkdir, readFile } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../ml/audio/files.js';
 import { loadAudioFile } from '../../ml/audio/load.js';
 import type { BitDepth } from '../../ml/audio/wav.js';
 import { initBackend } from '../../ml/backend.js';
-import { analyze } from '../../ml/features/analyze.js';
 import { createRealFft } from '../../ml/synth/fft.js';
 import type { PhaseMethod } from '../../ml/synth/reconstruct.js';
 import { Stft } from '../../ml/synth/stft.js';
 import { framesFor, resynthesize, trajectoryToAudio } from '../../ml/vae/generate.js';
 import { VaeModel, blend, stretchTrajectory } from '../../ml/vae/vae-model.js';
 import { UsageError } from '../errors.js';
-import { OutputFolder, type OutputFormat, renderWav, safeName } from '../outputs.js';
+import { type ExportRequest, runExport } from '../engine/batch-export.js';
+import { OutputFolder, renderWav } from '../outputs.js';
 import { Progress } from '../progress.js';
 
 /** A model, its STFT and a progress line: what every generating command needs, released by close(). */
@@ -41,19 +41,7 @@ export function backendFromEnv() {
     : undefined;
 }
 
-const mean = (x: Float32Array) => (x.length ? x.reduce((s, v) => s + v, 0) / x.length : 0);
 const round = (x: number, d = 4) => Number(x.toFixed(d));
-
-/** Mean descriptors of a sound (meyda, per frame): what manifests list beside each file. */
-function describe(audio: Float32Array, settings: Parameters<typeof analyze>[1]) {
-  const d = analyze(audio, settings, { descriptors: true }).descriptors!;
-  return {
-    rms: round(mean(d.rms)),
-    centroidHz: round(mean(d.centroidHz), 1),
-    flatness: round(mean(d.flatness)),
-    loudness: round(mean(d.loudness), 3),
-  };
-}
 
 function printJson(result: object): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -238,17 +226,6 @@ export interface ExportOptions {
   json?: boolean;
 }
 
-interface Planned {
-  name: string;
-  /** Latent vector(s) the sound is made from, or the input file it resynthesizes. */
-  render: () => Promise<{
-    audio: Float32Array;
-    latent: number[] | null;
-    map: [number, number] | null;
-    source?: string;
-  }>;
-}
-
 /** Parses a --path file: a JSON array of points, each a latent vector, {"z": [...]} or {"map": [p1, p2]}. */
 async function readPath(file: string, model: VaeModel): Promise<Float32Array[]> {
   let data: unknown;
@@ -286,147 +263,31 @@ export async function exportSounds(modelDir: string, options: ExportOptions): Pr
     throw new UsageError('export needs exactly one of --random N, --grid N, --path FILE, --resynth INPUT...');
   const ctx = await open(modelDir);
   try {
-    const { model, stft, settings } = ctx;
+    const { model, stft } = ctx;
     const folder = await OutputFolder.open(options.out, {
       force: Boolean(options.force),
       requireEmpty: true,
       flag: '--force',
     });
-    const frames = framesFor(options.seconds, settings);
-    const fps = settings.sampleRate / settings.hop;
-    const method = options.phase ?? (options.resynth ? 'source' : 'pghi-gl');
-    const hold = (z: Float32Array) => {
-      const traj = new Float32Array(frames * model.latent);
-      for (let f = 0; f < frames; f++) traj.set(z, f * model.latent);
-      return traj;
-    };
-    const plan: Planned[] = [];
-    if (options.random !== undefined) {
-      for (let i = 0; i < options.random; i++) {
-        const seed = options.seed + i;
-        plan.push({
-          name: `random-${String(i + 1).padStart(3, '0')}.wav`,
-          render: async () => {
-            const z = model.sampleTrajectory(frames, { seed, framesPerSecond: fps });
-            const start = z.subarray(0, model.latent);
-            return {
-              audio: trajectoryToAudio(model, z, stft, { method, seed }),
-              latent: Array.from(start),
-              map: model.latentToMapPoint(start),
-            };
-          },
-        });
-      }
-    } else if (options.grid !== undefined) {
-      const n = options.grid;
-      const [s1, s2] = model.studio.pca.std;
-      for (let r = 0; r < n; r++) {
-        for (let c = 0; c < n; c++) {
-          const p1 = n === 1 ? 0 : -2 * s1 + (4 * s1 * c) / (n - 1);
-          const p2 = n === 1 ? 0 : 2 * s2 - (4 * s2 * r) / (n - 1);
-          plan.push({
-            name: `grid-r${String(r + 1).padStart(2, '0')}-c${String(c + 1).padStart(2, '0')}.wav`,
-            render: async () => {
-              const z = model.mapPointToLatent(p1, p2);
-              return {
-                audio: trajectoryToAudio(model, hold(z), stft, { method, seed: options.seed }),
-                latent: Array.from(z),
-                map: [p1, p2],
-              };
-            },
-          });
-        }
-      }
-    } else if (options.path !== undefined) {
-      const points = await readPath(options.path, model);
-      plan.push({
-        name: 'path.wav',
-        render: async () => {
-          // Each point is reached after --seconds, gliding linearly from the one before.
-          const per = frames;
-          const traj = new Float32Array(Math.max(1, points.length - 1) * per * model.latent);
-          if (points.length === 1) traj.set(hold(points[0]));
-          for (let k = 0; k + 1 < points.length; k++) {
-            for (let f = 0; f < per; f++)
-              traj.set(blend(points[k], points[k + 1], f / per), (k * per + f) * model.latent);
-          }
-          return {
-            audio: trajectoryToAudio(model, traj, stft, { method, seed: options.seed }),
-            latent: Array.from(points[0]),
-            map: model.latentToMapPoint(points[0]),
-          };
-        },
-      });
-    } else {
-      const used = new Set<string>();
-      for (const input of options.resynth!) {
-        let name = `${safeName(basename(input, extname(input)))}-resynth.wav`;
-        for (let k = 2; used.has(name); k++)
-          name = `${safeName(basename(input, extname(input)))}-resynth-${k}.wav`;
-        used.add(name);
-        plan.push({
-          name,
-          render: async () => {
-            const audio = await loadAudioFile(resolve(input), {
-              sampleRate: settings.sampleRate,
-              minSamples: settings.windowSize,
-            });
-            const r = resynthesize(model, audio.samples, stft, { method, seed: options.seed });
-            return { audio: r.audio, latent: null, map: null, source: resolve(input) };
-          },
-        });
-      }
-    }
-    folder.checkFree([...plan.map((p) => p.name), 'manifest.json', 'manifest.csv']);
-    const progress = new Progress(process.stderr, Boolean(options.json));
-    const format: OutputFormat = {
+    const request: ExportRequest = {
+      ...(options.random !== undefined
+        ? { kind: 'random' as const, count: options.random }
+        : options.grid !== undefined
+          ? { kind: 'grid' as const, n: options.grid }
+          : options.path !== undefined
+            ? { kind: 'path' as const, points: await readPath(options.path, model) }
+            : { kind: 'resynth' as const, inputs: options.resynth!.map((i) => resolve(i)) }),
+      seconds: options.seconds,
+      phase: options.phase,
+      seed: options.seed,
       bitDepth: options.bitDepth,
       rate: options.rate,
       normalize: options.normalize,
-      fade: options.resynth ? 0 : 0.01,
     };
-    const entries = [];
-    for (const [i, item] of plan.entries()) {
-      progress.update('exporting', i, plan.length);
-      const r = await item.render();
-      const { bytes, rate } = renderWav(r.audio, settings.sampleRate, format);
-      await folder.write(item.name, bytes);
-      entries.push({
-        file: item.name,
-        ...(r.source ? { source: r.source } : {}),
-        latent: r.latent?.map((v) => round(v)) ?? null,
-        map: r.map?.map((v) => round(v)) ?? null,
-        seconds: round(r.audio.length / settings.sampleRate, 3),
-        rate,
-        ...describe(r.audio, settings),
-      });
-    }
-    progress.update('exporting', plan.length, plan.length);
-    const manifest = {
-      model: resolve(modelDir),
-      phase: method,
-      bitDepth: options.bitDepth,
-      normalize: options.normalize,
-      files: entries,
-    };
-    await folder.write('manifest.json', Buffer.from(JSON.stringify(manifest, null, 2)));
-    const csv = [
-      'file,p1,p2,latent,seconds,rms,centroid_hz,flatness,loudness',
-      ...entries.map((e) =>
-        [
-          e.file,
-          e.map?.[0] ?? '',
-          e.map?.[1] ?? '',
-          e.latent ? e.latent.join(' ') : '',
-          e.seconds,
-          e.rms,
-          e.centroidHz,
-          e.flatness,
-          e.loudness,
-        ].join(','),
-      ),
-    ].join('\n');
-    await folder.write('manifest.csv', Buffer.from(`${csv}\n`));
+    const progress = new Progress(process.stderr, Boolean(options.json));
+    const { files: entries, method } = await runExport(model, resolve(modelDir), stft, request, folder, {
+      onProgress: (done, total) => progress.update('exporting', done, total),
+    });
     if (options.json)
       printJson({
         out: folder.path,
