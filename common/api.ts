@@ -187,6 +187,42 @@ export interface StudioApi {
   /** Moves a live audition to another map point; `sentAt` (the caller's clock, ms) comes back as the `echo` of the first chunk that sounds the move. */
   moveAudition(stream: number, p1: number, p2: number, sentAt: number): Promise<void>;
   stopAudition(stream: number): Promise<void>;
+  /**
+   * Writes a batch of WAVs with manifest.json and manifest.csv; progress arrives as 'progress'
+   * events (job 'export'); cancelling stops between files, keeping those written.
+   */
+  exportSounds(settings: ExportSettings): Promise<ExportResult>;
+  /** An export of the project's exports/ as one zip file (the browser's download). */
+  getExportZip(name: string): Promise<Uint8Array>;
+}
+
+/** What the export dialog asks for (docs/design.md, "The project": exports). */
+export interface ExportSettings {
+  model: string;
+  /** random: `count` sounds; grid: a count × count grid over ±2 standard deviations of the map;
+   * path: one sound through `points`; resynth: the sources `sources` through the model. */
+  kind: 'random' | 'grid' | 'path' | 'resynth';
+  count?: number;
+  points?: { p1: number; p2: number }[];
+  sources?: string[];
+  /** Length of generated sounds (per point for a path). */
+  seconds: number;
+  bitDepth: '16' | '24' | '32f';
+  /** Output rate; the model's when absent. */
+  rate?: number;
+  normalize: 'peak' | 'none';
+  /** The export's name: its folder under the project's exports/ (made safe and unique). */
+  name: string;
+  /** Under Electron: a folder the user chose, written into instead of exports/ (it must be empty). */
+  folder?: string;
+}
+
+export interface ExportResult {
+  /** Where the files are, on the engine's machine. */
+  folder: string;
+  /** The export's name under exports/ (for getExportZip); null when written to a chosen folder. */
+  name: string | null;
+  files: string[];
 }
 
 export interface AuditionStream {

@@ -37,6 +37,8 @@ describe('request validation', () => {
       'startAudition',
       'moveAudition',
       'stopAudition',
+      'exportSounds',
+      'getExportZip',
     ]);
     expect(parseRequest(call('hello', []))).toEqual(call('hello', []));
     expect(parseRequest(call('openProject', []))).toEqual(call('openProject', []));

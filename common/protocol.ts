@@ -104,6 +104,30 @@ export const METHODS = {
     maxBytes: MAX_CALL_BYTES,
   },
   stopAudition: { args: z.tuple([z.number().int().positive()]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  exportSounds: {
+    args: z.tuple([
+      z.object({
+        model: z.string().min(1).max(255),
+        kind: z.enum(['random', 'grid', 'path', 'resynth']),
+        count: z.number().int().min(1).max(1000).optional(),
+        points: z
+          .array(z.object({ p1: z.number().finite(), p2: z.number().finite() }))
+          .min(1)
+          .max(10000)
+          .optional(),
+        sources: z.array(sourceId).min(1).max(10000).optional(),
+        seconds: z.number().min(0.05).max(600),
+        bitDepth: z.enum(['16', '24', '32f']),
+        rate: z.number().int().min(1000).max(768000).optional(),
+        normalize: z.enum(['peak', 'none']),
+        name: z.string().min(1).max(120),
+        folder: z.string().min(1).max(4096).optional(),
+      }),
+    ]),
+    arity: 1,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  getExportZip: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
 } as const satisfies Record<StudioMethod, MethodSpec>;
 
 // Each schema must accept exactly what its method's parameters are: a mismatch names the method

@@ -182,8 +182,8 @@ export async function runExport(
   };
   const files: ManifestEntry[] = [];
   for (const [i, item] of items.entries()) {
-    options.signal?.throwIfAborted();
     options.onProgress?.(i, items.length);
+    options.signal?.throwIfAborted();
     const r = await item.render();
     const { bytes, rate } = renderWav(r.audio, settings.sampleRate, format);
     await folder.write(item.name, bytes);

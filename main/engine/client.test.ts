@@ -50,6 +50,8 @@ function fakeEngine() {
     startAudition: () => Promise.reject(new Error('not in this fake')),
     moveAudition: async () => {},
     stopAudition: async () => {},
+    exportSounds: () => Promise.reject(new Error('not in this stub')),
+    getExportZip: () => Promise.reject(new Error('not in this stub')),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

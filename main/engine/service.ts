@@ -15,12 +15,15 @@ import type {
   StudioApi,
   StudioEvent,
   AuditionStream,
+  ExportResult,
+  ExportSettings,
   LatentMap,
   TrainSettings,
   TrainingRun,
 } from '../../common/api.js';
 import { ensureDemoProject, Project, ProjectError } from './project.js';
 import { Auditions } from './audition.js';
+import { exportSounds, exportZip } from './exports.js';
 import { LatentMaps } from './latent-map.js';
 import { Training } from './training.js';
 
@@ -168,6 +171,22 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
     async stopAudition(stream: number): Promise<void> {
       auditions.stop(stream);
+    },
+
+    async exportSounds(settings: ExportSettings, context?: CallContext): Promise<ExportResult> {
+      await initBackend(backendChoice);
+      const project = current();
+      return exportSounds(
+        project,
+        await maps.model(project, settings.model),
+        settings,
+        emit,
+        context?.signal,
+      );
+    },
+
+    async getExportZip(name: string): Promise<Uint8Array> {
+      return exportZip(current(), name);
     },
 
     onEvent(listener) {

@@ -286,6 +286,8 @@ function stubEngine() {
     startAudition: () => Promise.reject(new Error('not in this stub')),
     moveAudition: async () => {},
     stopAudition: async () => {},
+    exportSounds: () => Promise.reject(new Error('not in this stub')),
+    getExportZip: () => Promise.reject(new Error('not in this stub')),
     importSource: async () => ({
       id: '',
       name: '',

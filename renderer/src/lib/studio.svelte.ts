@@ -1,10 +1,11 @@
 import type { Hello, ProjectSummary, StudioEvent } from '../../../common/api.js';
 import type { StudioClient } from '../../../common/client.js';
-import { connect, onEngineRestart, onEngineState } from './connect.js';
+import { connect, isDesktop, onEngineRestart, onEngineState } from './connect.js';
 import { Explorer } from './explore.svelte.js';
+import { Exporter } from './exporter.svelte.js';
 import { Player } from './player.js';
 import { TrainingSession } from './training.svelte.js';
-import type { TrainSettings } from './types.js';
+import type { ExportSettings, TrainSettings } from './types.js';
 
 export type ConnectionState =
   'connecting' | 'connected' | 'restarting' | 'restarted' | 'failed' | 'disconnected';
@@ -25,6 +26,8 @@ export class Studio {
   readonly player = new Player();
   readonly training = new TrainingSession();
   readonly explorer = new Explorer();
+  readonly exporter = new Exporter();
+  readonly desktop = isDesktop();
   #client: StudioClient | null = null;
   #unsubscribe: () => void = () => {};
 
@@ -61,6 +64,8 @@ export class Studio {
       if (event.type === 'project') {
         this.project = event.project;
         this.explorer.forget();
+      } else if (event.type === 'progress' && event.job === 'export') {
+        this.exporter.onProgress(event.done, event.total);
       } else if (event.type === 'audio') {
         this.explorer.onAudio(this.player, event.stream, event.samples, event.echo);
       } else if (event.type === 'training') {
@@ -103,6 +108,19 @@ export class Studio {
   /** `eventTime`: the pointer or key event's timeStamp (performance.now()'s clock). */
   auditionMove(p1: number, p2: number, eventTime: number): void {
     if (this.#client) this.explorer.moveAudition(this.#client, p1, p2, eventTime);
+  }
+
+  async exportSounds(settings: ExportSettings): Promise<void> {
+    if (this.#client) await this.exporter.start(this.#client, settings);
+  }
+
+  async downloadExport(): Promise<void> {
+    if (!this.#client) return;
+    try {
+      await this.exporter.download(this.#client);
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
   }
 
   async train(settings: TrainSettings): Promise<void> {

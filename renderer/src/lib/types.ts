@@ -2,6 +2,8 @@
 export type {
   AuditionStream,
   EpochSummary,
+  ExportResult,
+  ExportSettings,
   Hello,
   LatentMap,
   ModelInfo,
