@@ -5,13 +5,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { EpochSummary, StudioEvent, TrainSettings, TrainingRun } from '../../common/api.js';
+import type { StudioEvent, TrainSettings, TrainingRun } from '../../common/api.js';
 import { writeFileAtomic } from '../../ml/audio/files.js';
 import type { BackendName } from '../../ml/backend.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
 import { type TrainJob, startTraining } from '../../ml/vae/train-job.js';
 import { CHECKPOINT_FILE } from '../../ml/vae/train-protocol.js';
-import { DEFAULT_TRAIN_CONFIG, type EpochReport } from '../../ml/vae/trainer.js';
+import { DEFAULT_TRAIN_CONFIG } from '../../ml/vae/trainer.js';
 import { type Project, ProjectError, safeFileName } from './project.js';
 
 export const TRAINING_FILE = 'training.json';
@@ -44,33 +44,6 @@ function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function summary(r: EpochReport): EpochSummary {
-  const {
-    epoch,
-    epochs,
-    reconstruction,
-    kl,
-    klPerDim,
-    elbo,
-    heldOut,
-    activeUnits,
-    framesPerSecond,
-    etaSeconds,
-  } = r;
-  return {
-    epoch,
-    epochs,
-    reconstruction,
-    kl,
-    klPerDim,
-    elbo,
-    heldOut,
-    activeUnits,
-    framesPerSecond,
-    etaSeconds,
-  };
 }
 
 export class Training {
@@ -204,7 +177,7 @@ export class Training {
         } else if (event.type === 'epoch') {
           epoch = event.report.epoch;
           state.epoch = epoch;
-          this.#emit({ type: 'training', run: { ...state }, report: summary(event.report) });
+          this.#emit({ type: 'training', run: { ...state }, report: event.report });
           void this.#write(folder, { ...record, epoch, updatedAt: new Date().toISOString() }).catch(
             () => undefined,
           );
