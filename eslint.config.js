@@ -50,6 +50,11 @@ export default tseslint.config(
     },
   },
   {
+    // Runs in the AudioWorklet global scope.
+    files: ['renderer/public/capture-worklet.js'],
+    languageOptions: { globals: { AudioWorkletProcessor: 'readonly', registerProcessor: 'readonly' } },
+  },
+  {
     files: ['common/**/*.ts'],
     ignores: ['common/**/*.test.ts'],
     rules: {

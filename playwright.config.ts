@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /**
  * End-to-end specs, written once and run two ways: in Chromium against `vae-studio serve` (everywhere:
@@ -8,6 +9,7 @@ import { existsSync } from 'node:fs';
  * reason, where none does).
  */
 const systemChromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const fakeMicrophone = fileURLToPath(new URL('assets/demo/sources/vowels.wav', import.meta.url));
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -33,6 +35,10 @@ export default defineConfig({
             '--disable-sync',
             '--no-first-run',
             '--autoplay-policy=no-user-gesture-required',
+            // A fake microphone that plays the demo's vowels, for the recording specs.
+            '--use-fake-device-for-media-stream',
+            '--use-fake-ui-for-media-stream',
+            `--use-file-for-fake-audio-capture=${fakeMicrophone}`,
           ],
         },
       },

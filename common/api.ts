@@ -163,6 +163,11 @@ export interface StudioApi {
    * AudioFileError naming it and the reason; the project is then unchanged.
    */
   importSource(name: string, bytes: Uint8Array): Promise<SourceInfo>;
+  /**
+   * Adds a microphone recording (mono samples at `sampleRate`) to the project as a source:
+   * silence trimmed from both ends, written as a 24-bit WAV named after `name`.
+   */
+  importRecording(name: string, samples: Float32Array, sampleRate: number): Promise<SourceInfo>;
   /** Removes a source from the current project and deletes its copy in sources/. */
   removeSource(id: string): Promise<void>;
   /**

@@ -28,6 +28,7 @@ describe('request validation', () => {
       'openProject',
       'getSourceAudio',
       'importSource',
+      'importRecording',
       'removeSource',
       'train',
       'resumeTraining',

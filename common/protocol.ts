@@ -59,6 +59,21 @@ export const METHODS = {
     arity: 2,
     maxBytes: MAX_MESSAGE_BYTES,
   },
+  importRecording: {
+    args: z.tuple([
+      z.string().min(1).max(255),
+      z
+        .custom<Float32Array>((b) => b instanceof Float32Array, {
+          message: 'expected a Float32Array of samples',
+        })
+        .refine((b) => b.byteLength <= MAX_IMPORT_BYTES, {
+          message: `a recording may have at most ${MAX_IMPORT_BYTES / MiB} MiB`,
+        }),
+      z.number().int().min(8000).max(192000),
+    ]),
+    arity: 3,
+    maxBytes: MAX_MESSAGE_BYTES,
+  },
   removeSource: { args: z.tuple([sourceId]), arity: 1, maxBytes: MAX_CALL_BYTES },
   train: {
     args: z.tuple([

@@ -42,6 +42,7 @@ function fakeEngine() {
       return { id: name, name, durationSeconds: bytes.length, sampleRate: 1, channels: 1, warnings: [] };
     },
     async removeSource() {},
+    importRecording: () => Promise.reject(new Error('not in this fake')),
     train: () => Promise.reject(new Error('not in this fake')),
     resumeTraining: () => Promise.reject(new Error('not in this fake')),
     listTraining: async () => [],

@@ -22,7 +22,9 @@ import type {
   TrainingRun,
 } from '../../common/api.js';
 import { ensureDemoProject, Project, ProjectError } from './project.js';
+import { AudioFileError } from '../../ml/audio/errors.js';
 import { Auditions } from './audition.js';
+import { recordingToWav } from './recording.js';
 import { exportSounds, exportZip } from './exports.js';
 import { LatentMaps } from './latent-map.js';
 import { Training } from './training.js';
@@ -128,6 +130,25 @@ export function createEngine(options: EngineOptions = {}): Engine {
     async importSource(name: string, bytes: Uint8Array, context?: CallContext): Promise<SourceInfo> {
       const target = current();
       const info = await target.importSource(name, bytes, context?.signal);
+      await announce(target);
+      return info;
+    },
+
+    async importRecording(
+      name: string,
+      samples: Float32Array,
+      sampleRate: number,
+      context?: CallContext,
+    ): Promise<SourceInfo> {
+      const target = current();
+      const file = /\.wav$/i.test(name) ? name : `${name}.wav`;
+      let bytes: Uint8Array;
+      try {
+        bytes = recordingToWav(samples, sampleRate);
+      } catch (err) {
+        throw new AudioFileError(file, (err as Error).message.replace(/^the recording is /, ''));
+      }
+      const info = await target.importSource(file, bytes, context?.signal);
       await announce(target);
       return info;
     },

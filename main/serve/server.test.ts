@@ -278,6 +278,7 @@ function stubEngine() {
     }),
     openProject: () => new Promise<never>(() => {}),
     getSourceAudio: async () => ({ sampleRate: 1, samples: new Float32Array(0) }),
+    importRecording: () => Promise.reject(new Error('not in this stub')),
     train: () => Promise.reject(new Error('not in this stub')),
     resumeTraining: () => Promise.reject(new Error('not in this stub')),
     listTraining: async () => [],

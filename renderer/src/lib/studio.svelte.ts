@@ -143,6 +143,24 @@ export class Studio {
     }
   }
 
+  /** Adds a microphone recording to the project (the engine trims its silence). */
+  async addRecording(samples: Float32Array, sampleRate: number): Promise<void> {
+    if (!this.#client || !this.project) return;
+    const taken = new Set(this.project.sources.map((s) => s.name));
+    let n = 1;
+    while (taken.has(`recording ${n}.wav`)) n++;
+    const name = `recording ${n}.wav`;
+    try {
+      await this.#client.importRecording(name, samples, sampleRate);
+      this.project = await this.#client.openProject(this.project.path);
+    } catch (err) {
+      this.problems = [
+        ...this.problems,
+        { file: name, reason: (err as Error).message.replace(/^.*?\.wav: /, '') },
+      ];
+    }
+  }
+
   /** Imports WAV files (from a picker or a drop) one after another; refusals are listed, not thrown. */
   async importFiles(files: Iterable<File>): Promise<void> {
     if (!this.#client) return;
