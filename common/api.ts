@@ -178,6 +178,25 @@ export interface StudioApi {
   train(settings: TrainSettings): Promise<TrainingRun>;
   /** Continues a cancelled or interrupted run from its last checkpoint. */
   resumeTraining(model: string): Promise<TrainingRun>;
+  /** Renames a model (its folder under models/); resolves to its new id. */
+  renameModel(id: string, name: string): Promise<string>;
+  /** Deletes a model and its folder (the UI asks the user first). */
+  deleteModel(id: string): Promise<void>;
+  /** A source's 256-bin frames in [0, 1] (its own peak as the reference), for a spectrogram. */
+  getSourceFrames(
+    id: string,
+  ): Promise<{ frames: number; bins: number; data: Float32Array; hopSeconds: number }>;
+  /**
+   * Random sounds from a model: `count` smooth walks from prior draws (temperature scales them),
+   * `seconds` long, seeded; for listening (export writes files).
+   */
+  sample(
+    model: string,
+    count: number,
+    seconds: number,
+    temperature: number,
+    seed: number,
+  ): Promise<SourceAudio[]>;
   /** The runs of the current project that are running, cancelled or interrupted. */
   listTraining(): Promise<TrainingRun[]>;
   /** The latent map of one of the project's models (computed once per model, then cached). */

@@ -90,6 +90,28 @@ export const METHODS = {
     arity: 1,
     maxBytes: MAX_CALL_BYTES,
   },
+  renameModel: {
+    args: z.tuple([z.string().min(1).max(255), z.string().min(1).max(120)]),
+    arity: 2,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  deleteModel: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  getSourceFrames: { args: z.tuple([sourceId]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  sample: {
+    args: z.tuple([
+      z.string().min(1).max(255),
+      z.number().int().min(1).max(64),
+      z.number().min(0.05).max(30),
+      z.number().min(0).max(10),
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31 - 1),
+    ]),
+    arity: 5,
+    maxBytes: MAX_CALL_BYTES,
+  },
   resumeTraining: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   listTraining: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
   getMap: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },

@@ -108,6 +108,41 @@ export class LatentMaps {
     return entry.map;
   }
 
+  /** Random sounds: smooth walks from prior draws, decoded with PGHI + Griffin-Lim. */
+  async sample(
+    project: Project,
+    id: string,
+    count: number,
+    seconds: number,
+    temperature: number,
+    seed: number,
+  ): Promise<SourceAudio[]> {
+    const { model } = await this.#entry(project, id);
+    const settings = model.studio.frames;
+    const fft = await createRealFft(settings.windowSize);
+    try {
+      const stft = new Stft(fft, settings);
+      const out: SourceAudio[] = [];
+      for (let i = 0; i < count; i++) {
+        const z = model.sampleTrajectory(framesFor(seconds, settings), {
+          temperature,
+          seed: seed + i,
+          framesPerSecond: settings.sampleRate / settings.hop,
+        });
+        out.push({
+          sampleRate: settings.sampleRate,
+          samples: faded(
+            trajectoryToAudio(model, z, stft, { method: 'pghi-gl', iterations: 16, seed: seed + i }),
+            settings.sampleRate,
+          ),
+        });
+      }
+      return out;
+    } finally {
+      fft.dispose();
+    }
+  }
+
   async renderPoint(
     project: Project,
     id: string,
@@ -139,8 +174,24 @@ export class LatentMaps {
     }
   }
 
+  /** Lets go of a model whose folder is renamed or deleted. */
+  forget(folder: string): void {
+    this.#models.get(folder)?.model.dispose();
+    this.#models.delete(folder);
+  }
+
   dispose(): void {
     for (const entry of this.#models.values()) entry.model.dispose();
     this.#models.clear();
   }
+}
+
+/** A 10 ms fade at both ends: generated sound starts and stops abruptly otherwise. */
+function faded(audio: Float32Array, sampleRate: number): Float32Array {
+  const fade = Math.min(audio.length >> 1, Math.round(0.01 * sampleRate));
+  for (let i = 0; i < fade; i++) {
+    audio[i] *= i / fade;
+    audio[audio.length - 1 - i] *= i / fade;
+  }
+  return audio;
 }

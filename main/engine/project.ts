@@ -9,6 +9,7 @@
 //
 // Every write is atomic (ml/audio/files.ts) and nothing is ever overwritten: an imported file
 // whose name is taken gets " (2)", " (3)", ... Writes to one project are serialised.
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -204,6 +205,31 @@ export class Project {
       await this.save({ ...this.data, sources: this.data.sources.filter((s) => s.id !== id) }, true);
       // project.json no longer mentions it: a failure here leaves only an unlisted file.
       await rm(this.sourcePath(id), { force: true });
+    });
+  }
+
+  /** Renames models/<id> to a safe, unused name; returns the new id. */
+  async renameModel(id: string, name: string): Promise<string> {
+    return this.serialised(async () => {
+      const from = this.modelFolder(id);
+      if (!existsSync(from))
+        throw new ProjectError(`no model ${JSON.stringify(id)} in the project ${this.data.name}`);
+      const to = safeFileName(`${name}.wav`).slice(0, -'.wav'.length);
+      if (to === id) return id;
+      if (existsSync(this.modelFolder(to)))
+        throw new ProjectError(`a model named ${JSON.stringify(to)} exists already`);
+      await rename(from, this.modelFolder(to));
+      return to;
+    });
+  }
+
+  /** Deletes models/<id> and everything in it. */
+  async deleteModel(id: string): Promise<void> {
+    await this.serialised(async () => {
+      const folder = this.modelFolder(id);
+      if (!existsSync(folder))
+        throw new ProjectError(`no model ${JSON.stringify(id)} in the project ${this.data.name}`);
+      await rm(folder, { recursive: true, force: true });
     });
   }
 

@@ -3,6 +3,8 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BACKEND_ENV, initBackend, isBackendName, type BackendName } from '../../ml/backend.js';
+import { analyze, peakAmplitude } from '../../ml/features/analyze.js';
+import { toUnitFrames } from '../../ml/features/scale.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
 import { createRealFft } from '../../ml/synth/fft.js';
 import { packageInfo, packageRoot } from '../package-info.js';
@@ -165,6 +167,47 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
     async resumeTraining(model: string, context?: CallContext): Promise<TrainingRun> {
       return training.resume(current(), model, context?.signal);
+    },
+
+    async renameModel(id: string, name: string): Promise<string> {
+      const project = current();
+      const folder = project.modelFolder(id);
+      if (training.isRunning(folder)) throw new ProjectError(`${id} is training; rename it when it is done`);
+      maps.forget(folder);
+      const renamed = await project.renameModel(id, name);
+      await announce(project);
+      return renamed;
+    },
+
+    async deleteModel(id: string): Promise<void> {
+      const project = current();
+      const folder = project.modelFolder(id);
+      if (training.isRunning(folder)) throw new ProjectError(`${id} is training; cancel it first`);
+      maps.forget(folder);
+      await project.deleteModel(id);
+      await announce(project);
+    },
+
+    async getSourceFrames(id: string) {
+      const project = current();
+      const audio = await project.readSource(id);
+      const settings = { ...DEFAULT_FRAME_SETTINGS, sampleRate: project.sampleRate };
+      const a = analyze(audio.samples, settings);
+      const peak = peakAmplitude(a.amplitude);
+      const data =
+        peak > 0 ? toUnitFrames(a.amplitude, peak, settings.floorDb) : new Float32Array(a.amplitude.length);
+      return { frames: a.frames, bins: settings.bins, data, hopSeconds: settings.hop / settings.sampleRate };
+    },
+
+    async sample(
+      model: string,
+      count: number,
+      seconds: number,
+      temperature: number,
+      seed: number,
+    ): Promise<SourceAudio[]> {
+      await initBackend(backendChoice);
+      return maps.sample(current(), model, count, seconds, temperature, seed);
     },
 
     async listTraining(): Promise<TrainingRun[]> {

@@ -118,6 +118,11 @@ export class Training {
     return resumed;
   }
 
+  /** Whether a run of this engine is training into `folder` now. */
+  isRunning(folder: string): boolean {
+    return this.#jobs.has(folder);
+  }
+
   /** Cancels every run (each keeps its checkpoint). */
   dispose(): void {
     this.#disposed = true;

@@ -39,3 +39,19 @@ test('maps the demo model and plays what a person points at', async ({ page, ser
   await canvas.click({ position: centre });
   await expect(hearing).toHaveText(/^Playing (bells|plucks|textures|vowels)\.wav at \d+\.\d\d s$/);
 });
+
+test('samples random sounds with a temperature, and a new batch', async ({ page, served }) => {
+  await page.goto(served.url);
+  await page.getByRole('button', { name: 'Explore demo' }).click();
+  const panel = page.getByTestId('sample');
+  await expect(panel).toBeVisible({ timeout: 30_000 });
+  await panel.getByLabel('How many').fill('3');
+  await panel.getByLabel('Seconds').fill('0.5');
+  await panel.getByLabel('Temperature').fill('0.8');
+  await panel.getByRole('button', { name: 'Sample', exact: true }).click();
+  await expect(panel.getByRole('button', { name: /^Play sample \d$/ })).toHaveCount(3, { timeout: 30_000 });
+  await panel.getByRole('button', { name: 'Play sample 2' }).click();
+  await panel.getByRole('button', { name: 'New batch' }).click();
+  await expect(panel.getByLabel('Seed')).toHaveValue('3');
+  await expect(panel.getByRole('button', { name: /^Play sample \d$/ })).toHaveCount(3);
+});

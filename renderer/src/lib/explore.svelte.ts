@@ -114,6 +114,13 @@ export class Explorer {
     }
   }
 
+  /** Closes the map (its model was deleted). */
+  close(): void {
+    this.model = null;
+    this.map = null;
+    this.hearing = null;
+  }
+
   /** Forgets cached audio (after an import or removal the project's sources may differ). */
   forget(): void {
     this.#audio.clear();

@@ -20,6 +20,17 @@ export class Studio {
   project = $state.raw<ProjectSummary | null>(null);
   error = $state<string | null>(null);
   playing = $state<string | null>(null);
+  /** The source whose waveform and spectrogram are shown. */
+  detail = $state.raw<{
+    id: string;
+    name: string;
+    audio: { samples: Float32Array; sampleRate: number };
+    frames: { frames: number; bins: number; data: Float32Array; hopSeconds: number };
+  } | null>(null);
+  /** The last batch of random sounds, and which of them plays. */
+  samples = $state.raw<{ samples: Float32Array; sampleRate: number }[]>([]);
+  sampling = $state(false);
+  playingSample = $state<number | null>(null);
   /** Files the last imports refused, each with the reason (the rest of the project is untouched). */
   problems = $state<{ file: string; reason: string }[]>([]);
   importing = $state(0);
@@ -32,7 +43,10 @@ export class Studio {
   #unsubscribe: () => void = () => {};
 
   async start(): Promise<void> {
-    this.player.onEnded = () => (this.playing = null);
+    this.player.onEnded = () => {
+      this.playing = null;
+      this.playingSample = null;
+    };
     // Under Electron main's supervisor reports the engine process: say so when it crashes.
     onEngineState((status) => {
       if (status.state === 'crashed' || status.state === 'restarting') this.connection = 'restarting';
@@ -141,6 +155,68 @@ export class Studio {
     } catch (err) {
       this.error = (err as Error).message;
     }
+  }
+
+  async showSource(id: string): Promise<void> {
+    if (!this.#client || !this.project) return;
+    if (this.detail?.id === id) {
+      this.detail = null;
+      return;
+    }
+    try {
+      const name = this.project.sources.find((s) => s.id === id)?.name ?? id;
+      const [audio, frames] = await Promise.all([
+        this.#client.getSourceAudio(id),
+        this.#client.getSourceFrames(id),
+      ]);
+      this.detail = { id, name, audio, frames };
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  async renameModel(id: string, name: string): Promise<void> {
+    if (!this.#client) return;
+    try {
+      const renamed = await this.#client.renameModel(id, name);
+      if (this.explorer.model === id) await this.explore(renamed);
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  async deleteModel(id: string): Promise<void> {
+    if (!this.#client) return;
+    try {
+      if (this.explorer.model === id) await this.explorer.stopAudition(this.#client);
+      await this.#client.deleteModel(id);
+      if (this.explorer.model === id) this.explorer.close();
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  async sample(count: number, seconds: number, temperature: number, seed: number): Promise<void> {
+    const model = this.explorer.model;
+    if (!this.#client || !model) return;
+    this.sampling = true;
+    try {
+      this.samples = await this.#client
+        .with({ timeoutMs: 0 })
+        .sample(model, count, seconds, temperature, seed);
+    } catch (err) {
+      this.error = (err as Error).message;
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  async playSample(index: number): Promise<void> {
+    const s = this.samples[index];
+    if (!s) return;
+    await this.player.play(s.samples, s.sampleRate);
+    this.playingSample = index;
+    this.playing = null;
   }
 
   /** Adds a microphone recording to the project (the engine trims its silence). */
