@@ -124,6 +124,18 @@ export interface LatentMap {
   std: [number, number];
   /** Training sounds the project no longer has. */
   missing: string[];
+  /** The latent space around the map: a point (p1, p2) is mean + p1·axes[0] + p2·axes[1]. */
+  mean: Float32Array;
+  axes: [Float32Array, Float32Array];
+  /** Each latent dimension's range over the training frames' posterior means (for sliders). */
+  dimMin: Float32Array;
+  dimMax: Float32Array;
+}
+
+/** A favourite point of a model's latent space, with a name. */
+export interface Snapshot {
+  name: string;
+  z: number[];
 }
 
 /** A training run in the current project. */
@@ -201,6 +213,12 @@ export interface StudioApi {
   listTraining(): Promise<TrainingRun[]>;
   /** The latent map of one of the project's models (computed once per model, then cached). */
   getMap(model: string): Promise<LatentMap>;
+  /** The sound of a latent vector held for `seconds` (PGHI + Griffin-Lim). */
+  renderLatent(model: string, z: Float32Array, seconds: number): Promise<SourceAudio>;
+  /** A model's snapshots (favourite points), in the order they were saved. */
+  getSnapshots(model: string): Promise<Snapshot[]>;
+  /** Replaces a model's snapshots (kept in its folder as snapshots.json). */
+  setSnapshots(model: string, snapshots: Snapshot[]): Promise<void>;
   /** The sound of a map point: its latent vector held for `seconds`, decoded, phase by PGHI + Griffin-Lim. */
   renderPoint(model: string, p1: number, p2: number, seconds: number): Promise<SourceAudio>;
   /**
@@ -210,6 +228,8 @@ export interface StudioApi {
   startAudition(model: string, p1: number, p2: number): Promise<AuditionStream>;
   /** Moves a live audition to another map point; `sentAt` (the caller's clock, ms) comes back as the `echo` of the first chunk that sounds the move. */
   moveAudition(stream: number, p1: number, p2: number, sentAt: number): Promise<void>;
+  /** Moves a live audition to a latent vector (a slider's edit), like moveAudition. */
+  moveAuditionTo(stream: number, z: Float32Array, sentAt: number): Promise<void>;
   stopAudition(stream: number): Promise<void>;
   /**
    * Writes a batch of WAVs with manifest.json and manifest.csv; progress arrives as 'progress'
@@ -228,6 +248,8 @@ export interface ExportSettings {
   kind: 'random' | 'grid' | 'path' | 'resynth';
   count?: number;
   points?: { p1: number; p2: number }[];
+  /** A path through latent vectors (snapshots) instead of map points. */
+  latents?: number[][];
   sources?: string[];
   /** Length of generated sounds (per point for a path). */
   seconds: number;

@@ -114,6 +114,39 @@ export const METHODS = {
   },
   resumeTraining: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   listTraining: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
+  renderLatent: {
+    args: z.tuple([
+      z.string().min(1).max(255),
+      z.custom<Float32Array>((b) => b instanceof Float32Array && b.length >= 2 && b.length <= 64, {
+        message: 'expected a Float32Array of 2 to 64 latent values',
+      }),
+      z.number().min(0.05).max(30),
+    ]),
+    arity: 3,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  getSnapshots: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  setSnapshots: {
+    args: z.tuple([
+      z.string().min(1).max(255),
+      z
+        .array(z.object({ name: z.string().min(1).max(120), z: z.array(z.number().finite()).min(2).max(64) }))
+        .max(1000),
+    ]),
+    arity: 2,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  moveAuditionTo: {
+    args: z.tuple([
+      z.number().int().positive(),
+      z.custom<Float32Array>((b) => b instanceof Float32Array && b.length >= 2 && b.length <= 64, {
+        message: 'expected a Float32Array of 2 to 64 latent values',
+      }),
+      z.number().finite(),
+    ]),
+    arity: 3,
+    maxBytes: MAX_CALL_BYTES,
+  },
   getMap: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   renderPoint: {
     args: z.tuple([
@@ -152,6 +185,7 @@ export const METHODS = {
           .min(1)
           .max(10000)
           .optional(),
+        latents: z.array(z.array(z.number().finite()).min(2).max(64)).min(1).max(10000).optional(),
         sources: z.array(sourceId).min(1).max(10000).optional(),
         seconds: z.number().min(0.05).max(600),
         bitDepth: z.enum(['16', '24', '32f']),

@@ -69,8 +69,13 @@ export class Auditions {
 
   move(id: number, p1: number, p2: number, sentAt: number): void {
     const stream = this.#streams.get(id);
-    if (!stream) return;
-    stream.z = stream.model.mapPointToLatent(p1, p2);
+    if (stream) this.moveTo(id, stream.model.mapPointToLatent(p1, p2), sentAt);
+  }
+
+  moveTo(id: number, z: Float32Array, sentAt: number): void {
+    const stream = this.#streams.get(id);
+    if (!stream || z.length !== stream.model.latent) return;
+    stream.z = Float32Array.from(z);
     stream.pendingEcho = sentAt;
     // The frame made from the new point leaves RTPGHI one push later.
     stream.echoAfter = 2;

@@ -25,6 +25,12 @@ function request(settings: ExportSettings, model: VaeModel, project: Project): E
     case 'grid':
       return { kind: 'grid', n: settings.count ?? 3, ...format };
     case 'path':
+      if (settings.latents?.length) {
+        if (settings.latents.some((z) => z.length !== model.latent)) {
+          throw new ProjectError(`a path through ${settings.model} needs points of ${model.latent} values`);
+        }
+        return { kind: 'path', points: settings.latents.map((z) => Float32Array.from(z)), ...format };
+      }
       if (!settings.points?.length) throw new ProjectError('a path export needs at least one point');
       return {
         kind: 'path',

@@ -56,6 +56,8 @@ export class LatentMaps {
         `${id}: none of the sounds it was trained on are in this project (${missing.join(', ')})`,
       );
     }
+    const dimMin = new Float32Array(model.latent).fill(Infinity);
+    const dimMax = new Float32Array(model.latent).fill(-Infinity);
     const parts: {
       p1: number[];
       p2: number[];
@@ -79,6 +81,11 @@ export class LatentMaps {
       const audio = await loadAudioFile(file, { sampleRate: settings.sampleRate });
       const a = analyze(audio.samples, settings, { descriptors: true });
       const { mu } = model.encode(toUnitFrames(a.amplitude, model.studio.ref, settings.floorDb));
+      for (let j = 0; j < mu.length; j++) {
+        const d = j % model.latent;
+        if (mu[j] < dimMin[d]) dimMin[d] = mu[j];
+        if (mu[j] > dimMax[d]) dimMax[d] = mu[j];
+      }
       for (let f = 0; f < a.frames; f++) {
         const [p1, p2] = model.latentToMapPoint(mu.subarray(f * model.latent, (f + 1) * model.latent));
         parts.p1.push(p1);
@@ -104,6 +111,13 @@ export class LatentMaps {
       hopSeconds: settings.hop / settings.sampleRate,
       std: [s1, s2],
       missing,
+      mean: Float32Array.from(model.studio.pca.mean),
+      axes: [
+        Float32Array.from(model.studio.pca.components[0]),
+        Float32Array.from(model.studio.pca.components[1]),
+      ],
+      dimMin,
+      dimMax,
     };
     return entry.map;
   }
@@ -151,8 +165,14 @@ export class LatentMaps {
     seconds: number,
   ): Promise<SourceAudio> {
     const { model } = await this.#entry(project, id);
+    return this.renderLatent(project, id, model.mapPointToLatent(p1, p2), seconds);
+  }
+
+  async renderLatent(project: Project, id: string, z: Float32Array, seconds: number): Promise<SourceAudio> {
+    const { model } = await this.#entry(project, id);
+    if (z.length !== model.latent)
+      throw new ProjectError(`${id} has ${model.latent} latent dimensions, not ${z.length}`);
     const settings = model.studio.frames;
-    const z = model.mapPointToLatent(p1, p2);
     const frames = framesFor(seconds, settings);
     const trajectory = new Float32Array(frames * model.latent);
     for (let f = 0; f < frames; f++) trajectory.set(z, f * model.latent);

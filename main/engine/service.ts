@@ -20,6 +20,7 @@ import type {
   ExportResult,
   ExportSettings,
   LatentMap,
+  Snapshot,
   TrainSettings,
   TrainingRun,
 } from '../../common/api.js';
@@ -27,6 +28,7 @@ import { ensureDemoProject, Project, ProjectError } from './project.js';
 import { AudioFileError } from '../../ml/audio/errors.js';
 import { Auditions } from './audition.js';
 import { recordingToWav } from './recording.js';
+import { readSnapshots, writeSnapshots } from './snapshots.js';
 import { exportSounds, exportZip } from './exports.js';
 import { LatentMaps } from './latent-map.js';
 import { Training } from './training.js';
@@ -222,6 +224,23 @@ export function createEngine(options: EngineOptions = {}): Engine {
     async renderPoint(model: string, p1: number, p2: number, seconds: number): Promise<SourceAudio> {
       await initBackend(backendChoice);
       return maps.renderPoint(current(), model, p1, p2, seconds);
+    },
+
+    async renderLatent(model: string, z: Float32Array, seconds: number): Promise<SourceAudio> {
+      await initBackend(backendChoice);
+      return maps.renderLatent(current(), model, z, seconds);
+    },
+
+    async getSnapshots(model: string): Promise<Snapshot[]> {
+      return readSnapshots(current().modelFolder(model));
+    },
+
+    async setSnapshots(model: string, snapshots: Snapshot[]): Promise<void> {
+      await writeSnapshots(current().modelFolder(model), snapshots);
+    },
+
+    async moveAuditionTo(stream: number, z: Float32Array, sentAt: number): Promise<void> {
+      auditions.moveTo(stream, z, sentAt);
     },
 
     async startAudition(model: string, p1: number, p2: number): Promise<AuditionStream> {

@@ -3,6 +3,7 @@ import type { StudioClient } from '../../../common/client.js';
 import { connect, isDesktop, onEngineRestart, onEngineState } from './connect.js';
 import { Explorer } from './explore.svelte.js';
 import { Exporter } from './exporter.svelte.js';
+import { PointEditor, project, unproject } from './point.svelte.js';
 import { Player } from './player.js';
 import { TrainingSession } from './training.svelte.js';
 import type { ExportSettings, TrainSettings } from './types.js';
@@ -38,6 +39,9 @@ export class Studio {
   readonly training = new TrainingSession();
   readonly explorer = new Explorer();
   readonly exporter = new Exporter();
+  readonly point = new PointEditor();
+  /** The point before a slider started moving: one undo step per drag. */
+  #dragFrom: Float32Array | null = null;
   readonly desktop = isDesktop();
   #client: StudioClient | null = null;
   #unsubscribe: () => void = () => {};
@@ -98,7 +102,61 @@ export class Studio {
   }
 
   async explore(model: string): Promise<void> {
-    if (this.#client) await this.explorer.open(this.#client, model);
+    if (!this.#client) return;
+    await this.explorer.open(this.#client, model);
+    if (this.explorer.map) await this.point.open(this.#client, this.explorer.map);
+  }
+
+  /** The edited point on the map (its projection). */
+  get cursor(): [number, number] {
+    const map = this.explorer.map;
+    return map && this.point.z.length === map.mean.length ? project(map, this.point.z) : [0, 0];
+  }
+
+  /** A click or a key on the map moves the edited point there (other components at the mean). */
+  moveCursor(p1: number, p2: number): void {
+    const map = this.explorer.map;
+    if (map) this.point.set(unproject(map, p1, p2));
+  }
+
+  /** A slider: `live` while it moves, then once more when let go (one undo step). */
+  changePoint(z: Float32Array, live: boolean): void {
+    if (live) {
+      this.#dragFrom ??= this.point.z;
+      this.point.preview(z);
+      const audition = this.explorer.audition;
+      if (audition && this.#client)
+        void this.#client.moveAuditionTo(audition.stream, z, performance.now()).catch(() => undefined);
+    } else {
+      this.point.set(z, this.#dragFrom ?? this.point.z);
+      this.#dragFrom = null;
+    }
+  }
+
+  async hearPoint(): Promise<void> {
+    const model = this.explorer.model;
+    if (!this.#client || !model) return;
+    try {
+      const audio = await this.#client.renderLatent(model, this.point.z, 1);
+      await this.player.play(audio.samples, audio.sampleRate);
+      this.explorer.hearing = 'the edited point';
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  async exportSnapshotPath(): Promise<void> {
+    const model = this.explorer.model;
+    if (!this.#client || !model) return;
+    await this.exporter.start(this.#client, {
+      model,
+      kind: 'path',
+      latents: this.point.snapshots.map((s) => s.z),
+      seconds: 1,
+      bitDepth: '16',
+      normalize: 'peak',
+      name: 'snapshot path',
+    });
   }
 
   async playFrame(index: number): Promise<void> {
