@@ -132,6 +132,16 @@ export interface LatentMap {
   dimMax: Float32Array;
 }
 
+/** How a recording is moved in latent space on its way through a model. */
+export interface ResynthOptions {
+  /** 'source' (the recording's own phase) by default. */
+  phase?: 'source' | 'griffinlim' | 'pghi' | 'pghi-gl' | 'rtpghi';
+  /** Every frame moved along a direction: a map axis (1 or 2, in its standard deviations) or a latent dimension (z1…, in units). */
+  offset?: { direction: 'axis1' | 'axis2' | number; amount: number };
+  /** Every frame blended toward another source's (both stretched to one length): 0 is this one, 1 the other. */
+  morph?: { target: string; amount: number };
+}
+
 /** A favourite point of a model's latent space, with a name. */
 export interface Snapshot {
   name: string;
@@ -211,6 +221,8 @@ export interface StudioApi {
   ): Promise<SourceAudio[]>;
   /** The runs of the current project that are running, cancelled or interrupted. */
   listTraining(): Promise<TrainingRun[]>;
+  /** A source through a model (level-matched), optionally moved in latent space; the audio at the source's length. */
+  resynthesize(model: string, source: string, options: ResynthOptions): Promise<SourceAudio>;
   /** The latent map of one of the project's models (computed once per model, then cached). */
   getMap(model: string): Promise<LatentMap>;
   /** The sound of a latent vector held for `seconds` (PGHI + Griffin-Lim). */

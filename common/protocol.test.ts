@@ -41,6 +41,7 @@ describe('request validation', () => {
       'getSnapshots',
       'setSnapshots',
       'moveAuditionTo',
+      'resynthesize',
       'getMap',
       'renderPoint',
       'startAudition',

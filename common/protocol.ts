@@ -147,6 +147,24 @@ export const METHODS = {
     arity: 3,
     maxBytes: MAX_CALL_BYTES,
   },
+  resynthesize: {
+    args: z.tuple([
+      z.string().min(1).max(255),
+      sourceId,
+      z.object({
+        phase: z.enum(['source', 'griffinlim', 'pghi', 'pghi-gl', 'rtpghi']).optional(),
+        offset: z
+          .object({
+            direction: z.union([z.enum(['axis1', 'axis2']), z.number().int().min(0).max(63)]),
+            amount: z.number().min(-100).max(100),
+          })
+          .optional(),
+        morph: z.object({ target: sourceId, amount: z.number().min(0).max(1) }).optional(),
+      }),
+    ]),
+    arity: 3,
+    maxBytes: MAX_CALL_BYTES,
+  },
   getMap: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   renderPoint: {
     args: z.tuple([

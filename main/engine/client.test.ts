@@ -54,6 +54,7 @@ function fakeEngine() {
     getSnapshots: async () => [],
     setSnapshots: async () => {},
     moveAuditionTo: async () => {},
+    resynthesize: () => Promise.reject(new Error('not in this fake')),
     getMap: () => Promise.reject(new Error('not in this fake')),
     renderPoint: () => Promise.reject(new Error('not in this fake')),
     startAudition: () => Promise.reject(new Error('not in this fake')),

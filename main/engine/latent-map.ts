@@ -2,14 +2,14 @@
 // first two principal components, with meyda's descriptors, cached per model until it changes.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LatentMap, SourceAudio } from '../../common/api.js';
+import type { LatentMap, ResynthOptions, SourceAudio } from '../../common/api.js';
 import { loadAudioFile } from '../../ml/audio/load.js';
 import { analyze } from '../../ml/features/analyze.js';
 import { toUnitFrames } from '../../ml/features/scale.js';
 import { createRealFft } from '../../ml/synth/fft.js';
 import { Stft } from '../../ml/synth/stft.js';
-import { framesFor, trajectoryToAudio } from '../../ml/vae/generate.js';
-import { VaeModel } from '../../ml/vae/vae-model.js';
+import { framesFor, resynthesize, trajectoryToAudio } from '../../ml/vae/generate.js';
+import { VaeModel, blend, stretchTrajectory } from '../../ml/vae/vae-model.js';
 import { type Project, ProjectError } from './project.js';
 
 interface Entry {
@@ -152,6 +152,56 @@ export class LatentMaps {
         });
       }
       return out;
+    } finally {
+      fft.dispose();
+    }
+  }
+
+  /** A source through the model, optionally offset along a direction or morphed toward another source. */
+  async resynthesize(
+    project: Project,
+    id: string,
+    sourceId: string,
+    options: ResynthOptions,
+  ): Promise<SourceAudio> {
+    const { model } = await this.#entry(project, id);
+    const settings = model.studio.frames;
+    const read = async (source: string) =>
+      (await loadAudioFile(project.sourceFiles([source])[0], { sampleRate: settings.sampleRate })).samples;
+    const samples = await read(sourceId);
+    const d = model.latent;
+    let target: Float32Array | null = null;
+    const fft = await createRealFft(settings.windowSize);
+    try {
+      const stft = new Stft(fft, settings);
+      if (options.morph) {
+        target = resynthesize(model, await read(options.morph.target), stft, { method: 'source' }).mu;
+      }
+      const direction = (() => {
+        const o = options.offset;
+        if (!o) return null;
+        if (o.direction === 'axis1' || o.direction === 'axis2') {
+          const axis = o.direction === 'axis1' ? 0 : 1;
+          return Float32Array.from(
+            model.studio.pca.components[axis],
+            (v) => v * o.amount * model.studio.pca.std[axis],
+          );
+        }
+        if (o.direction >= d)
+          throw new ProjectError(`${id} has ${d} latent dimensions; there is no z${o.direction + 1}`);
+        const v = new Float32Array(d);
+        v[o.direction] = o.amount;
+        return v;
+      })();
+      const transform = (mu: Float32Array): Float32Array => {
+        let out = mu;
+        if (target && options.morph)
+          out = blend(out, stretchTrajectory(target, d, out.length / d), options.morph.amount);
+        if (direction) out = out.map((v, i) => v + direction[i % d]);
+        return out;
+      };
+      const r = resynthesize(model, samples, stft, { method: options.phase ?? 'source', transform });
+      return { sampleRate: settings.sampleRate, samples: r.audio };
     } finally {
       fft.dispose();
     }

@@ -20,6 +20,7 @@ import type {
   ExportResult,
   ExportSettings,
   LatentMap,
+  ResynthOptions,
   Snapshot,
   TrainSettings,
   TrainingRun,
@@ -224,6 +225,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
     async renderPoint(model: string, p1: number, p2: number, seconds: number): Promise<SourceAudio> {
       await initBackend(backendChoice);
       return maps.renderPoint(current(), model, p1, p2, seconds);
+    },
+
+    async resynthesize(model: string, source: string, options: ResynthOptions): Promise<SourceAudio> {
+      await initBackend(backendChoice);
+      return maps.resynthesize(current(), model, source, options);
     },
 
     async renderLatent(model: string, z: Float32Array, seconds: number): Promise<SourceAudio> {

@@ -290,6 +290,7 @@ function stubEngine() {
     getSnapshots: async () => [],
     setSnapshots: async () => {},
     moveAuditionTo: async () => {},
+    resynthesize: () => Promise.reject(new Error('not in this stub')),
     getMap: () => Promise.reject(new Error('not in this stub')),
     renderPoint: () => Promise.reject(new Error('not in this stub')),
     startAudition: () => Promise.reject(new Error('not in this stub')),

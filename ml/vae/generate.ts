@@ -69,7 +69,10 @@ export function resynthesize(
   model: VaeModel,
   samples: Float32Array,
   stft: Stft,
-  options: Partial<SynthOptions> = {},
+  options: Partial<SynthOptions> & {
+    /** Moves the recording in latent space before decoding (an offset, a morph): rows × latent in and out. */
+    transform?: (mu: Float32Array) => Float32Array;
+  } = {},
 ): Resynthesis {
   const method = options.method ?? 'source';
   const settings = model.studio.frames;
@@ -84,7 +87,7 @@ export function resynthesize(
     };
   }
   const { mu } = model.encode(toUnitFrames(analysis.amplitude, peak, settings.floorDb));
-  const decoded = model.decode(mu);
+  const decoded = model.decode(options.transform ? options.transform(mu) : mu);
   const audio = framesToAudio(decoded, peak, settings, stft, {
     ...options,
     method,

@@ -6,7 +6,7 @@ import { Exporter } from './exporter.svelte.js';
 import { PointEditor, project, unproject } from './point.svelte.js';
 import { Player } from './player.js';
 import { TrainingSession } from './training.svelte.js';
-import type { ExportSettings, TrainSettings } from './types.js';
+import type { ExportSettings, ResynthOptions, TrainSettings } from './types.js';
 
 export type ConnectionState =
   'connecting' | 'connected' | 'restarting' | 'restarted' | 'failed' | 'disconnected';
@@ -31,6 +31,10 @@ export class Studio {
   /** The last batch of random sounds, and which of them plays. */
   samples = $state.raw<{ samples: Float32Array; sampleRate: number }[]>([]);
   sampling = $state(false);
+  /** The resynthesis screen: the last result (B), whether it is being made, which of A/B plays. */
+  resynth = $state.raw<{ source: string; samples: Float32Array; sampleRate: number } | null>(null);
+  resynthesizing = $state(false);
+  playingAB = $state<'A' | 'B' | null>(null);
   playingSample = $state<number | null>(null);
   /** Files the last imports refused, each with the reason (the rest of the project is untouched). */
   problems = $state<{ file: string; reason: string }[]>([]);
@@ -49,6 +53,7 @@ export class Studio {
   async start(): Promise<void> {
     this.player.onEnded = () => {
       this.playing = null;
+      this.playingAB = null;
       this.playingSample = null;
     };
     // Under Electron main's supervisor reports the engine process: say so when it crashes.
@@ -252,6 +257,41 @@ export class Studio {
     } catch (err) {
       this.error = (err as Error).message;
     }
+  }
+
+  async resynthesize(source: string, options: ResynthOptions): Promise<void> {
+    const model = this.explorer.model;
+    if (!this.#client || !model) return;
+    this.resynthesizing = true;
+    try {
+      const audio = await this.#client.with({ timeoutMs: 0 }).resynthesize(model, source, options);
+      this.resynth = { source, ...audio };
+    } catch (err) {
+      this.error = (err as Error).message;
+    } finally {
+      this.resynthesizing = false;
+    }
+  }
+
+  /** The last resynthesis in words: which sound, how long, how loud. */
+  get resynthSummary(): string | null {
+    const r = this.resynth;
+    if (!r) return null;
+    let sum = 0;
+    for (const v of r.samples) sum += v * v;
+    const rms = Math.sqrt(sum / Math.max(1, r.samples.length));
+    const name = this.project?.sources.find((s) => s.id === r.source)?.name ?? r.source;
+    return `${name}: ${(r.samples.length / r.sampleRate).toFixed(2)} s, RMS ${rms > 0 ? (20 * Math.log10(rms)).toFixed(1) : '−∞'} dBFS`;
+  }
+
+  /** A/B: the original recording, or its resynthesis. */
+  async playAB(which: 'A' | 'B', source: string): Promise<void> {
+    if (!this.#client) return;
+    const audio = which === 'A' ? await this.#client.getSourceAudio(source) : this.resynth;
+    if (!audio) return;
+    await this.player.play(audio.samples, audio.sampleRate);
+    this.playing = null;
+    this.playingAB = which;
   }
 
   async sample(count: number, seconds: number, temperature: number, seed: number): Promise<void> {
