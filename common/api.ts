@@ -25,6 +25,13 @@ export interface Hello {
   fft: string;
 }
 
+export interface RecentProject {
+  path: string;
+  name: string;
+  /** ISO time it was last opened. */
+  openedAt: string;
+}
+
 /** A sound in the project (a file copied into its sources/ folder). */
 export interface SourceInfo {
   /** Stable within the project: the file's name in sources/ (unique there). */
@@ -177,6 +184,10 @@ export interface StudioApi {
    * started with another.
    */
   openProject(path?: string): Promise<ProjectSummary>;
+  /** Makes a new, empty project named `name` in the user's projects folder and opens it. */
+  newProject(name: string): Promise<ProjectSummary>;
+  /** The projects opened lately, most recent first (at most ten). */
+  recentProjects(): Promise<RecentProject[]>;
   /** A source of the current project, mono at the project's rate. */
   getSourceAudio(id: string): Promise<SourceAudio>;
   /**

@@ -26,6 +26,8 @@ describe('request validation', () => {
     expect(STUDIO_METHODS).toEqual([
       'hello',
       'openProject',
+      'newProject',
+      'recentProjects',
       'getSourceAudio',
       'importSource',
       'importRecording',

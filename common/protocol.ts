@@ -44,6 +44,8 @@ export const METHODS = {
     arity: 1,
     maxBytes: MAX_CALL_BYTES,
   },
+  newProject: { args: z.tuple([z.string().min(1).max(120)]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  recentProjects: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
   getSourceAudio: { args: z.tuple([sourceId]), arity: 1, maxBytes: MAX_CALL_BYTES },
   importSource: {
     args: z.tuple([

@@ -55,6 +55,8 @@ function fakeEngine() {
     setSnapshots: async () => {},
     moveAuditionTo: async () => {},
     resynthesize: () => Promise.reject(new Error('not in this fake')),
+    newProject: () => Promise.reject(new Error('not in this fake')),
+    recentProjects: async () => [],
     getMap: () => Promise.reject(new Error('not in this fake')),
     renderPoint: () => Promise.reject(new Error('not in this fake')),
     startAudition: () => Promise.reject(new Error('not in this fake')),

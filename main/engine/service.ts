@@ -20,6 +20,7 @@ import type {
   ExportResult,
   ExportSettings,
   LatentMap,
+  RecentProject,
   ResynthOptions,
   Snapshot,
   TrainSettings,
@@ -29,6 +30,7 @@ import { ensureDemoProject, Project, ProjectError } from './project.js';
 import { AudioFileError } from '../../ml/audio/errors.js';
 import { Auditions } from './audition.js';
 import { recordingToWav } from './recording.js';
+import { RecentProjects } from './recent.js';
 import { readSnapshots, writeSnapshots } from './snapshots.js';
 import { exportSounds, exportZip } from './exports.js';
 import { LatentMaps } from './latent-map.js';
@@ -84,6 +86,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (event.type === 'training' && event.run.status === 'done' && project) void announce(project);
   }, backendChoice);
   const maps = new LatentMaps();
+  const recent = new RecentProjects(dataDir);
   const auditions = new Auditions(emit);
 
   const current = (): Project => {
@@ -122,9 +125,20 @@ export function createEngine(options: EngineOptions = {}): Engine {
       context?.signal.throwIfAborted();
       if (disposed) throw new ProjectError('the engine has shut down');
       project = opened;
+      await recent.add(opened.path, opened.name).catch(() => undefined);
       // Runs an engine died in (a crash, a kill) go on from their checkpoints.
       await training.resumeInterrupted(opened);
       return opened.summary();
+    },
+
+    async newProject(name: string, context?: CallContext): Promise<ProjectSummary> {
+      const folder = await recent.freeProjectFolder(name);
+      context?.signal.throwIfAborted();
+      return this.openProject(folder);
+    },
+
+    async recentProjects(): Promise<RecentProject[]> {
+      return recent.list();
     },
 
     async getSourceAudio(id: string): Promise<SourceAudio> {

@@ -291,6 +291,8 @@ function stubEngine() {
     setSnapshots: async () => {},
     moveAuditionTo: async () => {},
     resynthesize: () => Promise.reject(new Error('not in this stub')),
+    newProject: () => Promise.reject(new Error('not in this stub')),
+    recentProjects: async () => [],
     getMap: () => Promise.reject(new Error('not in this stub')),
     renderPoint: () => Promise.reject(new Error('not in this stub')),
     startAudition: () => Promise.reject(new Error('not in this stub')),

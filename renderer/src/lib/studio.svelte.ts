@@ -1,4 +1,4 @@
-import type { Hello, ProjectSummary, StudioEvent } from '../../../common/api.js';
+import type { Hello, ProjectSummary, RecentProject, StudioEvent } from '../../../common/api.js';
 import type { StudioClient } from '../../../common/client.js';
 import { connect, isDesktop, onEngineRestart, onEngineState } from './connect.js';
 import { Explorer } from './explore.svelte.js';
@@ -18,6 +18,7 @@ export type ConnectionState =
 export class Studio {
   connection = $state<ConnectionState>('connecting');
   hello = $state.raw<Hello | null>(null);
+  recent = $state.raw<RecentProject[]>([]);
   project = $state.raw<ProjectSummary | null>(null);
   error = $state<string | null>(null);
   playing = $state<string | null>(null);
@@ -102,8 +103,42 @@ export class Studio {
   async #load(): Promise<void> {
     const client = this.#client!;
     this.hello = await client.hello();
-    this.project = await client.openProject();
-    await this.training.refresh(client);
+    await this.#switch(() => client.openProject(this.project?.path));
+  }
+
+  /** Opens another project: the explorer, details and results of the last one are let go. */
+  async #switch(open: () => Promise<ProjectSummary>): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    try {
+      if (this.explorer.audition) await this.explorer.stopAudition(client);
+      this.project = await open();
+      this.explorer.close();
+      this.explorer.forget();
+      this.detail = null;
+      this.resynth = null;
+      this.samples = [];
+      this.recent = await client.recentProjects();
+      await this.training.refresh(client);
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  async newProject(name: string): Promise<void> {
+    const client = this.#client;
+    if (client) await this.#switch(() => client.newProject(name));
+  }
+
+  async openProject(path: string): Promise<void> {
+    const client = this.#client;
+    if (client) await this.#switch(() => client.openProject(path));
+  }
+
+  /** Under Electron: the native folder picker. */
+  async chooseProject(): Promise<void> {
+    const path = await window.vaeStudio?.chooseProjectFolder();
+    if (path) await this.openProject(path);
   }
 
   async explore(model: string): Promise<void> {

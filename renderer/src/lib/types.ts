@@ -8,6 +8,7 @@ export type {
   LatentMap,
   ModelInfo,
   ProjectSummary,
+  RecentProject,
   ResynthOptions,
   Snapshot,
   SourceInfo,
