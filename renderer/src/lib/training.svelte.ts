@@ -19,6 +19,8 @@ export class TrainingSession {
   /** Runs of the project that can be resumed (cancelled or interrupted). */
   resumable = $state.raw<TrainingRun[]>([]);
   #abort: AbortController | null = null;
+  /** The run this window cancelled, until it starts or resumes another. */
+  #cancelled: string | null = null;
 
   readonly plateau = $derived(plateau(this.reports));
   get running(): boolean {
@@ -28,6 +30,8 @@ export class TrainingSession {
   /** Follows a run's events (this window's, or one resumed by the engine after a restart). */
   onEvent(run: TrainingRun, report?: EpochSummary, batch?: { done: number; total: number }): void {
     if (this.run && this.run.model !== run.model && this.running) return;
+    // Batches already under way when this window cancelled still report 'running': the run's end follows.
+    if (this.#cancelled === run.model && run.status === 'running') return;
     if (!this.run || this.run.model !== run.model) this.reports = [];
     this.run = run;
     if (report) this.reports = [...this.reports.filter((r) => r.epoch < report.epoch), report];
@@ -54,6 +58,7 @@ export class TrainingSession {
   }
 
   cancel(): void {
+    if (this.run) this.#cancelled = this.run.model;
     this.#abort?.abort();
   }
 
@@ -69,6 +74,7 @@ export class TrainingSession {
     first: TrainingRun,
   ): Promise<void> {
     this.error = null;
+    this.#cancelled = null;
     this.reports = [];
     this.run = first;
     const abort = new AbortController();
