@@ -50,9 +50,19 @@ test('edits the point by map and sliders, saves snapshots, undoes and redoes eve
   // A second snapshot somewhere else, then a path through both exported as one file.
   await canvas.focus();
   await page.keyboard.press('ArrowDown');
+  const darkZ1 = await z1.textContent();
   await panel.getByLabel('Snapshot name').fill('dark');
   await panel.getByRole('button', { name: 'Save snapshot' }).click();
   await panel.getByRole('button', { name: 'Go to bright' }).click();
+  await expect(z3).toHaveText(top!);
+  // Interpolation between the two snapshots: step 1 is 'dark', step 0 is 'bright'.
+  await panel.getByLabel('Interpolate from').selectOption({ label: 'bright' });
+  await panel.getByLabel('Interpolate to').selectOption({ label: 'dark' });
+  const step = panel.getByLabel('Interpolation step');
+  await step.focus();
+  await page.keyboard.press('End');
+  await expect(z1).toHaveText(darkZ1!);
+  await page.keyboard.press('Home');
   await expect(z3).toHaveText(top!);
   await panel.getByRole('button', { name: 'Hear the point' }).click();
   await expect(page.getByTestId('hearing')).toHaveText('Playing the edited point', { timeout: 20_000 });

@@ -28,6 +28,21 @@ export class Player {
     return { context: this.#context, master: this.#master };
   }
 
+  /** Output devices, where the platform lets a page choose one (AudioContext.setSinkId). */
+  static async outputs(): Promise<{ id: string; label: string }[]> {
+    if (!('setSinkId' in AudioContext.prototype)) return [];
+    const all = await navigator.mediaDevices.enumerateDevices();
+    return all
+      .filter((d) => d.kind === 'audiooutput')
+      .map((d, i) => ({ id: d.deviceId, label: d.label || `Output ${i + 1}` }));
+  }
+
+  /** Plays everything through that device from now on ('' for the system default). */
+  async setOutput(deviceId: string): Promise<void> {
+    const { context } = this.#graph();
+    await (context as AudioContext & { setSinkId(id: string): Promise<void> }).setSinkId(deviceId);
+  }
+
   get volume(): number {
     return this.#volume;
   }
