@@ -314,7 +314,14 @@ export type StudioEvent =
   /** A chunk of a live audition's sound, to be played straight after the previous one. */
   | { type: 'audio'; stream: number; samples: Float32Array; echo?: number }
   /** A training run moved on: a batch (`batch`), an epoch (`report`), or its end (`run.status`). */
-  | { type: 'training'; run: TrainingRun; report?: EpochSummary; batch?: { done: number; total: number } };
+  | {
+      type: 'training';
+      run: TrainingRun;
+      report?: EpochSummary;
+      batch?: { done: number; total: number };
+      /** Now and then: the start of the first training sound as the model reconstructs it. */
+      preview?: SourceAudio & { epoch: number };
+    };
 
 /**
  * The `name` of errors that cross the API, so the UI can tell them apart. Anything else is an

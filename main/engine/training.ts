@@ -15,6 +15,8 @@ import { DEFAULT_TRAIN_CONFIG } from '../../ml/vae/trainer.js';
 import { type Project, ProjectError, safeFileName } from './project.js';
 
 export const TRAINING_FILE = 'training.json';
+/** Epochs between the reconstructions a training run offers to listen to. */
+const PREVIEW_EVERY = 2;
 
 const recordSchema = z.object({
   status: z.enum(['running', 'done', 'cancelled', 'failed', 'interrupted']),
@@ -171,6 +173,7 @@ export class Training {
         epochs: resume ? settings.epochs : undefined,
         frames: DEFAULT_FRAME_SETTINGS,
         backend: this.#backend,
+        previewEvery: PREVIEW_EVERY,
       },
       (event) => {
         if (event.type === 'batch') {
@@ -178,6 +181,12 @@ export class Training {
             type: 'training',
             run: { ...state, epoch: event.epoch - 1 },
             batch: { done: event.done, total: event.total },
+          });
+        } else if (event.type === 'preview') {
+          this.#emit({
+            type: 'training',
+            run: { ...state },
+            preview: { epoch: event.epoch, samples: event.samples, sampleRate: event.sampleRate },
           });
         } else if (event.type === 'epoch') {
           epoch = event.report.epoch;

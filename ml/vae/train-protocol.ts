@@ -14,6 +14,8 @@ export interface TrainRequest {
   epochs?: number;
   frames: FrameSettings;
   backend?: BackendName;
+  /** Every this many epochs (and at the last), a reconstruction to listen to: a 'preview' event. */
+  previewEvery?: number;
   /** Int32Array(1) over this buffer: set to 1 to cancel at the next batch. */
   cancel: SharedArrayBuffer;
 }
@@ -41,6 +43,8 @@ export type TrainEvent =
     }
   | { type: 'batch'; epoch: number; done: number; total: number }
   | { type: 'epoch'; report: EpochReport }
+  /** The start of the first training sound as the model reconstructs it now (RTPGHI phase). */
+  | { type: 'preview'; epoch: number; samples: Float32Array; sampleRate: number }
   | { type: 'cancelled'; epoch: number }
   | { type: 'done'; summary: TrainSummary }
   | { type: 'error'; kind: 'input' | 'diverged' | 'checkpoint' | 'internal'; message: string; file?: string };

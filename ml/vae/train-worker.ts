@@ -6,7 +6,11 @@
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AudioFileError } from '../audio/errors.js';
-import { initBackend } from '../backend.js';
+import { initBackend, tf } from '../backend.js';
+import { fromUnitFrames } from '../features/scale.js';
+import { createRealFft } from '../synth/fft.js';
+import { withNyquist } from '../synth/roundtrip.js';
+import { rtpghiResynth } from '../synth/stream.js';
 import { CheckpointError, restoreTrainer, saveCheckpoint } from './checkpoint.js';
 import { buildCorpus, expandInputs } from './corpus.js';
 import { saveModelFolder } from './folder.js';
@@ -63,6 +67,15 @@ async function run(): Promise<void> {
       }
       post({ type: 'epoch', report });
       await saveCheckpoint(checkpoint, trainer);
+      const every = request.previewEvery;
+      if (every && (report.epoch % every === 0 || report.epoch === epochs)) {
+        post({
+          type: 'preview',
+          epoch: report.epoch,
+          ...(await preview(trainer)),
+          sampleRate: request.frames.sampleRate,
+        });
+      }
     }
     const means = await trainer.latentMeans(corpus.train);
     const final = trainer.history[trainer.history.length - 1];
@@ -110,6 +123,27 @@ async function run(): Promise<void> {
     });
   } finally {
     trainer.dispose();
+  }
+}
+
+/** Two seconds of the first training sound through the model as it is now. */
+async function preview(trainer: Trainer): Promise<{ samples: Float32Array }> {
+  const { corpus, config } = trainer;
+  const settings = request.frames;
+  const frames = Math.min(corpus.sources[0].frames, Math.round((2 * settings.sampleRate) / settings.hop));
+  const unit = corpus.frames.subarray(0, frames * corpus.bins);
+  const decoded = tf.tidy(() => {
+    const h = trainer.encoder.predict(tf.tensor2d(unit, [frames, corpus.bins])) as tf.Tensor2D;
+    return trainer.decoder.predict(tf.slice(h, [0, 0], [frames, config.latent])) as tf.Tensor2D;
+  });
+  const values = (await decoded.data()) as Float32Array;
+  decoded.dispose();
+  const fft = await createRealFft(settings.windowSize);
+  try {
+    const magnitude = withNyquist(fromUnitFrames(values, corpus.ref, settings.floorDb), settings.bins);
+    return { samples: rtpghiResynth(magnitude, (frames - 1) * settings.hop, fft, settings) };
+  } finally {
+    fft.dispose();
   }
 }
 

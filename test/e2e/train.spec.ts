@@ -23,6 +23,10 @@ test('trains a tiny model with live figures, and lists it when done', async ({ p
     /reconstruction [\d.]+ · KL [\d.]+ · ELBO -[\d.]+ · held-out [\d.]+/,
   );
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', '4');
+  // Now and then a reconstruction to listen to: the last at epoch 4.
+  const preview = page.getByTestId('preview');
+  await expect(preview).toHaveText('▶ Hear the reconstruction at epoch 4');
+  await preview.click();
   const model = page.getByTestId('model').filter({ hasText: 'tiny' });
   await expect(model).toContainText('compact');
   await expect(model).toContainText('4');

@@ -93,7 +93,7 @@ export class Studio {
       } else if (event.type === 'audio') {
         this.explorer.onAudio(this.player, event.stream, event.samples, event.echo);
       } else if (event.type === 'training') {
-        this.training.onEvent(event.run, event.report, event.batch);
+        this.training.onEvent(event.run, event.report, event.batch, event.preview);
         // The engine sends a run's end after recording it: now the list of resumable runs is current.
         if (event.run.status !== 'running') void this.training.refresh(client).catch(() => undefined);
       }

@@ -16,6 +16,8 @@ export class TrainingSession {
   reports = $state.raw<EpochSummary[]>([]);
   batch = $state.raw<{ done: number; total: number } | null>(null);
   error = $state<string | null>(null);
+  /** The latest reconstruction the run offered (the start of its first sound). */
+  preview = $state.raw<{ epoch: number; samples: Float32Array; sampleRate: number } | null>(null);
   /** Runs of the project that can be resumed (cancelled or interrupted). */
   resumable = $state.raw<TrainingRun[]>([]);
   #abort: AbortController | null = null;
@@ -28,11 +30,20 @@ export class TrainingSession {
   }
 
   /** Follows a run's events (this window's, or one resumed by the engine after a restart). */
-  onEvent(run: TrainingRun, report?: EpochSummary, batch?: { done: number; total: number }): void {
+  onEvent(
+    run: TrainingRun,
+    report?: EpochSummary,
+    batch?: { done: number; total: number },
+    preview?: { epoch: number; samples: Float32Array; sampleRate: number },
+  ): void {
     if (this.run && this.run.model !== run.model && this.running) return;
     // Batches already under way when this window cancelled still report 'running': the run's end follows.
     if (this.#cancelled === run.model && run.status === 'running') return;
-    if (!this.run || this.run.model !== run.model) this.reports = [];
+    if (!this.run || this.run.model !== run.model) {
+      this.reports = [];
+      this.preview = null;
+    }
+    if (preview) this.preview = preview;
     this.run = run;
     if (report) this.reports = [...this.reports.filter((r) => r.epoch < report.epoch), report];
     this.batch = run.status === 'running' ? (batch ?? this.batch) : null;
