@@ -280,6 +280,10 @@ export interface ExportSettings {
   /** Output rate; the model's when absent. */
   rate?: number;
   normalize: 'peak' | 'none';
+  /** Fade in and out, seconds (default: 10 ms for generated sound, none for resyntheses). */
+  fadeSeconds?: number;
+  /** File names start with this (default: the kind — random, grid, path — or nothing before a resynthesis). */
+  filePrefix?: string;
   /** The export's name: its folder under the project's exports/ (made safe and unique). */
   name: string;
   /** Under Electron: a folder the user chose, written into instead of exports/ (it must be empty). */

@@ -211,6 +211,8 @@ export const METHODS = {
         bitDepth: z.enum(['16', '24', '32f']),
         rate: z.number().int().min(1000).max(768000).optional(),
         normalize: z.enum(['peak', 'none']),
+        fadeSeconds: z.number().min(0).max(10).optional(),
+        filePrefix: z.string().min(1).max(60).optional(),
         name: z.string().min(1).max(120),
         folder: z.string().min(1).max(4096).optional(),
       }),

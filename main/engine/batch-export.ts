@@ -26,6 +26,10 @@ export type ExportRequest = ExportKind & {
   bitDepth: BitDepth;
   rate?: number;
   normalize: 'peak' | 'none';
+  /** Fade in and out, seconds; by default 10 ms for generated sound and none for resyntheses. */
+  fade?: number;
+  /** File names start with this instead of the kind (random, grid, path) or, before a resynthesis, nothing. */
+  prefix?: string;
 };
 
 export interface ManifestEntry {
@@ -80,11 +84,12 @@ function plan(
     return traj;
   };
   const items: Planned[] = [];
+  const prefix = request.prefix ? safeName(request.prefix) : null;
   if (request.kind === 'random') {
     for (let i = 0; i < request.count; i++) {
       const seed = request.seed + i;
       items.push({
-        name: `random-${String(i + 1).padStart(3, '0')}.wav`,
+        name: `${prefix ?? 'random'}-${String(i + 1).padStart(3, '0')}.wav`,
         render: async () => {
           const z = model.sampleTrajectory(frames, { seed, framesPerSecond: fps });
           const start = z.subarray(0, model.latent);
@@ -104,7 +109,7 @@ function plan(
         const p1 = n === 1 ? 0 : -2 * s1 + (4 * s1 * c) / (n - 1);
         const p2 = n === 1 ? 0 : 2 * s2 - (4 * s2 * r) / (n - 1);
         items.push({
-          name: `grid-r${String(r + 1).padStart(2, '0')}-c${String(c + 1).padStart(2, '0')}.wav`,
+          name: `${prefix ?? 'grid'}-r${String(r + 1).padStart(2, '0')}-c${String(c + 1).padStart(2, '0')}.wav`,
           render: async () => {
             const z = model.mapPointToLatent(p1, p2);
             return {
@@ -119,7 +124,7 @@ function plan(
   } else if (request.kind === 'path') {
     const points = request.points;
     items.push({
-      name: 'path.wav',
+      name: `${prefix ?? 'path'}.wav`,
       render: async () => {
         // Each point is reached after `seconds`, gliding linearly from the one before.
         const traj = new Float32Array(Math.max(1, points.length - 1) * frames * model.latent);
@@ -138,7 +143,7 @@ function plan(
   } else {
     const used = new Set<string>();
     for (const input of request.inputs) {
-      const stem = safeName(basename(input, extname(input)));
+      const stem = `${prefix ? `${prefix}-` : ''}${safeName(basename(input, extname(input)))}`;
       let name = `${stem}-resynth.wav`;
       for (let k = 2; used.has(name); k++) name = `${stem}-resynth-${k}.wav`;
       used.add(name);
@@ -178,7 +183,7 @@ export async function runExport(
     bitDepth: request.bitDepth,
     rate: request.rate,
     normalize: request.normalize,
-    fade: request.kind === 'resynth' ? 0 : 0.01,
+    fade: request.fade ?? (request.kind === 'resynth' ? 0 : 0.01),
   };
   const files: ManifestEntry[] = [];
   for (const [i, item] of items.entries()) {

@@ -18,6 +18,8 @@ function request(settings: ExportSettings, model: VaeModel, project: Project): E
     bitDepth: settings.bitDepth,
     rate: settings.rate,
     normalize: settings.normalize,
+    fade: settings.fadeSeconds,
+    prefix: settings.filePrefix,
   };
   switch (settings.kind) {
     case 'random':

@@ -13,7 +13,9 @@ test('exports a grid with manifests and downloads it as a zip', async ({ page, s
   await panel.getByLabel('Seconds each').fill('0.5');
   await panel.getByLabel('Bit depth').selectOption('24');
   await panel.getByLabel('Sample rate').selectOption('44100');
-  await panel.getByLabel('Name').fill('corners');
+  await panel.getByLabel('Name', { exact: true }).fill('corners');
+  await panel.getByLabel('File names start with').fill('corner');
+  await panel.getByLabel('Fades (ms)').fill('50');
   await panel.getByRole('button', { name: 'Export' }).click();
   const result = page.getByTestId('export-result');
   await expect(result).toContainText('Wrote 6 files', { timeout: 60_000 });
@@ -25,14 +27,14 @@ test('exports a grid with manifests and downloads it as a zip', async ({ page, s
   expect(download.suggestedFilename()).toBe('corners.zip');
   const files = unzipSync(new Uint8Array(readFileSync(await download.path())));
   expect(Object.keys(files).sort()).toEqual([
-    'corners/grid-r01-c01.wav',
-    'corners/grid-r01-c02.wav',
-    'corners/grid-r02-c01.wav',
-    'corners/grid-r02-c02.wav',
+    'corners/corner-r01-c01.wav',
+    'corners/corner-r01-c02.wav',
+    'corners/corner-r02-c01.wav',
+    'corners/corner-r02-c02.wav',
     'corners/manifest.csv',
     'corners/manifest.json',
   ]);
-  const wav = files['corners/grid-r01-c01.wav'];
+  const wav = files['corners/corner-r01-c01.wav'];
   const view = new DataView(wav.buffer, wav.byteOffset);
   expect(view.getUint32(24, true)).toBe(44100); // sample rate
   expect(view.getUint16(34, true)).toBe(24); // bits per sample
@@ -49,7 +51,7 @@ test('resynthesizes chosen sounds into a second export of the same name', async 
   await expect(panel).toBeVisible({ timeout: 30_000 });
   await panel.getByLabel('What').selectOption('resynth');
   await panel.getByLabel('vowels.wav').check();
-  await panel.getByLabel('Name').fill('corners');
+  await panel.getByLabel('Name', { exact: true }).fill('corners');
   await panel.getByRole('button', { name: 'Export' }).click();
   // The first "corners" is kept: this one gets its own folder.
   await expect(page.getByTestId('export-result')).toContainText(/Wrote 3 files to .*exports\/corners \(2\)/, {
