@@ -21,7 +21,8 @@ import {
   type MessagePortMain,
   type WebContents,
 } from 'electron';
-import { resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MAX_IMPORT_BYTES } from '../../common/protocol.js';
 import { resolveStaticPath } from '../serve/static-files.js';
@@ -226,6 +227,19 @@ if (!app.requestSingleInstanceLock()) {
         filters: [{ name: 'WAV audio', extensions: ['wav', 'wave'] }],
       });
       return result.canceled ? [] : readChosenSounds(result.filePaths, MAX_IMPORT_BYTES);
+    });
+    ipcMain.handle(CHANNELS.showFolder, async (event, path: unknown) => {
+      if (!trustedSender(event)) throw refuse('showFolder');
+      // A folder only (an export's): opening a file could run it.
+      if (
+        typeof path !== 'string' ||
+        !isAbsolute(path) ||
+        !(await stat(path).catch(() => null))?.isDirectory()
+      ) {
+        throw new Error(`refused to show ${JSON.stringify(path)}: not a folder`);
+      }
+      const failure = await shell.openPath(path);
+      if (failure) throw new Error(`cannot show ${path}: ${failure}`);
     });
     ipcMain.handle(CHANNELS.openExternal, async (event, url: unknown) => {
       if (!trustedSender(event)) throw refuse('openExternal');

@@ -49,6 +49,7 @@ describe('createPreloadApi: the surface of window.vaeStudio', () => {
         'onMenuCommand',
         'openExternal',
         'platform',
+        'showFolder',
       ].sort(),
     );
   });
@@ -120,6 +121,14 @@ describe('the calls', () => {
       await createPreloadApi(fakeIpc({ [CHANNELS.chooseSounds]: files }).ipc, 'linux').chooseSounds(),
     ).toBe(files);
     expect(await createPreloadApi(fakeIpc().ipc, 'linux').chooseSounds()).toEqual([]);
+  });
+
+  it('showFolder asks main to show a folder, taking a string only', async () => {
+    const fake = fakeIpc();
+    const api = createPreloadApi(fake.ipc, 'linux');
+    await api.showFolder('/home/me/exports/grid');
+    expect(fake.invoked).toEqual([{ channel: CHANNELS.showFolder, args: ['/home/me/exports/grid'] }]);
+    await expect(api.showFolder(42 as unknown as string)).rejects.toThrow(TypeError);
   });
 
   it('openExternal takes a string only (main vets the URL itself)', async () => {

@@ -35,6 +35,8 @@ export const CHANNELS = {
   chooseExportFolder: 'vae-studio:choose-export-folder',
   /** page -> main (invoke): open a vetted https URL in the user's browser. */
   openExternal: 'vae-studio:open-external',
+  /** page -> main (invoke): show a folder (an export's) in the system's file manager. */
+  showFolder: 'vae-studio:show-folder',
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
@@ -92,6 +94,8 @@ export interface VaeStudioBridge {
   chooseExportFolder(): Promise<string | null>;
   /** Opens an allow-listed https URL in the browser; rejects for any other. */
   openExternal(url: string): Promise<void>;
+  /** Shows a folder in the system's file manager (main opens folders only, never files). */
+  showFolder(path: string): Promise<void>;
 }
 
 /** The part of Electron's ipcRenderer the bridge uses. */
@@ -175,6 +179,10 @@ export function createPreloadApi(ipcRenderer: IpcRendererLike, platform: string)
     },
     chooseExportFolder() {
       return folderOrNull(CHANNELS.chooseExportFolder);
+    },
+    async showFolder(path) {
+      if (typeof path !== 'string') throw new TypeError('showFolder takes a folder path string');
+      await ipc.invoke(CHANNELS.showFolder, path);
     },
     async openExternal(url) {
       if (typeof url !== 'string') throw new TypeError('openExternal takes a URL string');

@@ -87,9 +87,13 @@ export class Explorer {
   }
 
   /** Plays half a second of the source around training frame `index`. */
+  /** The latest request to hear something: an older one that finishes later is dropped, not played. */
+  #ticket = 0;
+
   async playFrame(client: StudioClient, player: Player, index: number): Promise<void> {
     const map = this.map;
     if (!map) return;
+    const ticket = ++this.#ticket;
     const source = map.sources[map.source[index]];
     let audio = this.#audio.get(source);
     if (!audio) {
@@ -99,14 +103,17 @@ export class Explorer {
     const centre = map.frame[index] * map.hopSeconds;
     const from = Math.max(0, Math.round((centre - 0.25) * audio.sampleRate));
     const to = Math.min(audio.samples.length, Math.round((centre + 0.25) * audio.sampleRate));
+    if (ticket !== this.#ticket) return;
     await player.play(audio.samples.slice(from, to), audio.sampleRate);
     this.hearing = `${source} at ${centre.toFixed(2)} s`;
   }
 
   async playPoint(client: StudioClient, player: Player, p1: number, p2: number): Promise<void> {
     if (!this.model) return;
+    const ticket = ++this.#ticket;
     try {
       const audio = await client.renderPoint(this.model, p1, p2, 1);
+      if (ticket !== this.#ticket) return;
       await player.play(audio.samples, audio.sampleRate);
       this.hearing = `the point (${p1.toFixed(2)}, ${p2.toFixed(2)})`;
     } catch (err) {

@@ -32,6 +32,8 @@ export class Exporter {
       this.result = await client
         .with({ signal: abort.signal, timeoutMs: 0 })
         .exportSounds({ ...settings, ...(this.folder ? { folder: this.folder } : {}) });
+      // Under Electron the folder opens when the export is done.
+      if (isDesktop()) await window.vaeStudio!.showFolder(this.result.folder).catch(() => undefined);
     } catch (err) {
       this.error =
         (err as Error).name === 'AbortError'
