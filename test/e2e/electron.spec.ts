@@ -13,36 +13,7 @@
  * under xvfb-run.
  */
 import { _electron as electron, expect, test } from '@playwright/test';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { packageRoot } from '../../main/package-info.js';
-
-const root = packageRoot();
-
-/** The Electron executable's path inside a dist folder, per platform (as the electron package has it). */
-function executableName(): string {
-  const pathFile = join(root, 'node_modules', 'electron', 'path.txt');
-  if (existsSync(pathFile)) return readFileSync(pathFile, 'utf8').trim();
-  if (process.platform === 'darwin') return 'Electron.app/Contents/MacOS/Electron';
-  return process.platform === 'win32' ? 'electron.exe' : 'electron';
-}
-
-function findElectron(): { executablePath: string } | { reason: string } {
-  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  if (override) {
-    const path = join(override, executableName());
-    return existsSync(path)
-      ? { executablePath: path }
-      : { reason: `ELECTRON_OVERRIDE_DIST_PATH is set, but there is no Electron at ${path}` };
-  }
-  const path = join(root, 'node_modules', 'electron', 'dist', executableName());
-  if (existsSync(path)) return { executablePath: path };
-  return {
-    reason:
-      `no Electron binary on this machine (${path} is missing: Electron 42+ downloads it on first use, ` +
-      'which needs the network). Install one, or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron, to run this spec.',
-  };
-}
+import { builtApp, findElectron } from './electron-app.js';
 
 const electronFound = findElectron();
 const reason = 'reason' in electronFound ? electronFound.reason : '';
@@ -53,14 +24,8 @@ test.describe(reason ? `the desktop app (skipped: ${reason})` : 'the desktop app
 
   test('starts, shows the first screen with the engine and its backend, and closes', async () => {
     const executablePath = 'executablePath' in electronFound ? electronFound.executablePath : '';
-    const main = join(root, 'out', 'electron', 'main.cjs');
-    const needed = [
-      [main, 'npm run build:electron'],
-      [join(root, 'dist', 'main', 'engine', 'process-entry.js'), 'npm run build'],
-      [join(root, 'dist', 'renderer', 'index.html'), "the renderer's build"],
-    ];
-    for (const [file, how] of needed)
-      expect(existsSync(file), `${file} is missing: run ${how} first`).toBe(true);
+    const { main, missing } = builtApp();
+    expect(missing, 'the built app').toEqual([]);
 
     const app = await electron.launch({
       executablePath,
@@ -94,6 +59,7 @@ test.describe(reason ? `the desktop app (skipped: ${reason})` : 'the desktop app
         'onMenuCommand',
         'openExternal',
         'platform',
+        'showFolder',
       ]);
     } finally {
       await app.close();

@@ -4,6 +4,10 @@ import { unzipSync } from 'fflate';
 import { expect, test } from './serve-fixture.js';
 
 test('exports a grid with manifests and downloads it as a zip', async ({ page, served }) => {
+  test.skip(
+    served.app !== null,
+    'the desktop app writes into a folder the user picks; the zip download is the browser’s',
+  );
   await page.goto(served.url);
   await page.getByRole('button', { name: 'Explore demo' }).click();
   const panel = page.getByTestId('export');

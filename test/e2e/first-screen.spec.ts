@@ -37,6 +37,10 @@ test('plays a sound to its end, and can stop one', async ({ page, served }) => {
 });
 
 test('without the token the page cannot reach the engine', async ({ page, served }) => {
+  test.skip(
+    served.app !== null,
+    'the desktop app has no token: its page reaches the engine over a MessagePort',
+  );
   const url = new URL(served.url);
   url.searchParams.set('token', 'wrong');
   await page.goto(url.href);
