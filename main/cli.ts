@@ -16,32 +16,27 @@ import { Stft, magnitudes } from '../ml/synth/stft.js';
 import { ModelFolderError } from '../ml/vae/folder.js';
 import { MAX_LATENT, MIN_LATENT, PRESET_NAMES } from '../ml/vae/model.js';
 import { DEFAULT_TRAIN_CONFIG } from '../ml/vae/trainer.js';
-import { backendFromEnv, exportSounds, interpolate, resynth, sample } from './commands/generate.js';
+import { exportSounds, interpolate, resynth, sample } from './commands/generate.js';
 import { type TrainOptions, train } from './commands/train.js';
 import { UsageError } from './errors.js';
 import { packageInfo as pkg, packageRoot } from './package-info.js';
 import { startServer } from './serve/server.js';
 import { Progress } from './progress.js';
 
-function integer(min: number, max: number) {
+/** A commander parser for a number in [min, max], an integer when `integral`. */
+function numberIn(min: number, max: number, integral: boolean) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got '${value}'`);
+    if (!(integral ? Number.isInteger(n) : Number.isFinite(n)) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        `expected ${integral ? 'an integer' : 'a number'} from ${min} to ${max}, got '${value}'`,
+      );
     }
     return n;
   };
 }
-
-function number(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got '${value}'`);
-    }
-    return n;
-  };
-}
+const integer = (min: number, max: number) => numberIn(min, max, true);
+const number = (min: number, max: number) => numberIn(min, max, false);
 
 /** Set by a command that ends with a status other than 0 without failing (a cancelled run). */
 let exitCode = 0;
@@ -55,7 +50,7 @@ const round = (x: number | null, digits = 2): number | null =>
 
 async function info(options: { json?: boolean }): Promise<void> {
   const fft = await createRealFft(DEFAULT_FRAME_SETTINGS.windowSize);
-  const backend = await initBackend(backendFromEnv());
+  const backend = await initBackend();
   const result = {
     backend: {
       name: backend.name,

@@ -18,6 +18,17 @@ export interface OutputFormat {
 /** Peak normalisation target: −1 dBFS, leaving room for inter-sample peaks. */
 const PEAK_TARGET = 10 ** (-1 / 20);
 
+/** Linear fades of `seconds` at both ends, in place (at most half the sound each); returns it. */
+export function fadeEdges(x: Float32Array, seconds: number, sampleRate: number): Float32Array {
+  const fade = Math.min(Math.floor(seconds * sampleRate), Math.floor(x.length / 2));
+  for (let i = 0; i < fade; i++) {
+    const g = i / fade;
+    x[i] *= g;
+    x[x.length - 1 - i] *= g;
+  }
+  return x;
+}
+
 /** Applies the output format (fades, normalisation, rate) and encodes a WAV. */
 export function renderWav(
   audio: Float32Array,
@@ -25,12 +36,7 @@ export function renderWav(
   format: OutputFormat,
 ): { bytes: Uint8Array; rate: number; peak: number } {
   let x: Float32Array = Float32Array.from(audio);
-  const fade = Math.min(Math.floor((format.fade ?? 0) * modelRate), Math.floor(x.length / 2));
-  for (let i = 0; i < fade; i++) {
-    const g = i / fade;
-    x[i] *= g;
-    x[x.length - 1 - i] *= g;
-  }
+  fadeEdges(x, format.fade ?? 0, modelRate);
   const rate = format.rate ?? modelRate;
   if (rate !== modelRate) x = resample(x, modelRate, rate);
   let peak = 0;

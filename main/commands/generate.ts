@@ -17,7 +17,7 @@ import { Progress } from '../progress.js';
 
 /** A model, its STFT and a progress line: what every generating command needs, released by close(). */
 async function open(modelDir: string) {
-  const backend = await initBackend(backendFromEnv());
+  const backend = await initBackend();
   const model = await VaeModel.load(resolve(modelDir));
   const fft = await createRealFft(model.studio.frames.windowSize);
   const stft = new Stft(fft, model.studio.frames);
@@ -31,14 +31,6 @@ async function open(modelDir: string) {
       fft.dispose();
     },
   };
-}
-
-/** VAE_STUDIO_BACKEND, when it names a backend (ml/backend.ts reports a bad name itself). */
-export function backendFromEnv() {
-  const name = process.env.VAE_STUDIO_BACKEND;
-  return name === 'tensorflow-gpu' || name === 'tensorflow' || name === 'wasm' || name === 'cpu'
-    ? name
-    : undefined;
 }
 
 const round = (x: number, d = 4) => Number(x.toFixed(d));

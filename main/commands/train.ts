@@ -1,7 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AudioFileError } from '../../ml/audio/errors.js';
-import { isBackendName } from '../../ml/backend.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
 import type { PresetName } from '../../ml/vae/model.js';
 import { startTraining } from '../../ml/vae/train-job.js';
@@ -48,7 +47,6 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
       `${options.out}: exists and is not empty; use --resume to continue its run, or choose another --out`,
     );
   }
-  const backend = process.env.VAE_STUDIO_BACKEND;
   const job = startTraining(
     {
       inputs: inputs.map((i) => resolve(i)),
@@ -68,7 +66,6 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
       },
       epochs: options.resume ? options.epochs : undefined,
       frames: DEFAULT_FRAME_SETTINGS,
-      backend: backend && isBackendName(backend) ? backend : undefined,
     },
     (event) => {
       switch (event.type) {

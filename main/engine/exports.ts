@@ -9,7 +9,7 @@ import { Stft } from '../../ml/synth/stft.js';
 import type { VaeModel } from '../../ml/vae/vae-model.js';
 import { OutputFolder } from '../outputs.js';
 import { type ExportRequest, runExport } from './batch-export.js';
-import { type Project, ProjectError, safeFileName } from './project.js';
+import { type Project, ProjectError, safeStem } from './project.js';
 
 function request(settings: ExportSettings, model: VaeModel, project: Project): ExportRequest {
   const format = {
@@ -46,7 +46,7 @@ function request(settings: ExportSettings, model: VaeModel, project: Project): E
 
 /** The stem of a safe, not yet used folder name under exports/. */
 async function freeName(project: Project, wanted: string): Promise<string> {
-  const stem = safeFileName(`${wanted}.wav`).slice(0, -'.wav'.length);
+  const stem = safeStem(wanted);
   const taken = new Set(await readdir(join(project.path, 'exports')).catch(() => [] as string[]));
   for (let n = 1; n <= 1000; n++) {
     const name = n === 1 ? stem : `${stem} (${n})`;
@@ -91,8 +91,7 @@ export async function exportSounds(
 
 /** exports/<name>/ as a zip (stored, not deflated: WAVs barely compress). */
 export async function exportZip(project: Project, name: string): Promise<Uint8Array> {
-  if (safeFileName(`${name}.wav`) !== `${name}.wav`)
-    throw new ProjectError(`no export ${JSON.stringify(name)}`);
+  if (safeStem(name) !== name) throw new ProjectError(`no export ${JSON.stringify(name)}`);
   const dir = join(project.path, 'exports', name);
   let entries: string[];
   try {

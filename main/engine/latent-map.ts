@@ -10,7 +10,11 @@ import { createRealFft } from '../../ml/synth/fft.js';
 import { Stft } from '../../ml/synth/stft.js';
 import { framesFor, resynthesize, trajectoryToAudio } from '../../ml/vae/generate.js';
 import { VaeModel, blend, stretchTrajectory } from '../../ml/vae/vae-model.js';
+import { fadeEdges } from '../outputs.js';
 import { type Project, ProjectError } from './project.js';
+
+/** Generated sound fades in and out over 10 ms: it starts and stops abruptly otherwise. */
+const EDGE_FADE = 0.01;
 
 interface Entry {
   stamp: number;
@@ -145,8 +149,9 @@ export class LatentMaps {
         });
         out.push({
           sampleRate: settings.sampleRate,
-          samples: faded(
+          samples: fadeEdges(
             trajectoryToAudio(model, z, stft, { method: 'pghi-gl', iterations: 16, seed: seed + i }),
+            EDGE_FADE,
             settings.sampleRate,
           ),
         });
@@ -232,13 +237,7 @@ export class LatentMaps {
         method: 'pghi-gl',
         iterations: 16,
       });
-      // A short fade at both ends: a held frame starts and stops abruptly otherwise.
-      const fade = Math.min(audio.length >> 1, Math.round(0.01 * settings.sampleRate));
-      for (let i = 0; i < fade; i++) {
-        audio[i] *= i / fade;
-        audio[audio.length - 1 - i] *= i / fade;
-      }
-      return { sampleRate: settings.sampleRate, samples: audio };
+      return { sampleRate: settings.sampleRate, samples: fadeEdges(audio, EDGE_FADE, settings.sampleRate) };
     } finally {
       fft.dispose();
     }
@@ -254,14 +253,4 @@ export class LatentMaps {
     for (const entry of this.#models.values()) entry.model.dispose();
     this.#models.clear();
   }
-}
-
-/** A 10 ms fade at both ends: generated sound starts and stops abruptly otherwise. */
-function faded(audio: Float32Array, sampleRate: number): Float32Array {
-  const fade = Math.min(audio.length >> 1, Math.round(0.01 * sampleRate));
-  for (let i = 0; i < fade; i++) {
-    audio[i] *= i / fade;
-    audio[audio.length - 1 - i] *= i / fade;
-  }
-  return audio;
 }

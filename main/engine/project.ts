@@ -80,6 +80,11 @@ export function safeFileName(name: string): string {
   return `${safe}.wav`;
 }
 
+/** A name made safe for a folder (a model, an export, a project): safeFileName without the .wav. */
+export function safeStem(name: string): string {
+  return safeFileName(`${name}.wav`).slice(0, -'.wav'.length);
+}
+
 export interface NewProjectOptions {
   name?: string;
   sampleRate?: number;
@@ -214,7 +219,7 @@ export class Project {
       const from = this.modelFolder(id);
       if (!existsSync(from))
         throw new ProjectError(`no model ${JSON.stringify(id)} in the project ${this.data.name}`);
-      const to = safeFileName(`${name}.wav`).slice(0, -'.wav'.length);
+      const to = safeStem(name);
       if (to === id) return id;
       if (existsSync(this.modelFolder(to)))
         throw new ProjectError(`a model named ${JSON.stringify(to)} exists already`);
@@ -249,7 +254,7 @@ export class Project {
 
   /** The folder of models/<id>, for an id that names a folder there (never a path). */
   modelFolder(id: string): string {
-    if (safeFileName(`${id}.wav`) !== `${id}.wav`)
+    if (safeStem(id) !== id)
       throw new ProjectError(`no model ${JSON.stringify(id)} in the project ${this.data.name}`);
     return join(this.path, 'models', id);
   }

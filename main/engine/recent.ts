@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { RecentProject } from '../../common/api.js';
 import { writeFileAtomic } from '../../ml/audio/files.js';
-import { ProjectError, safeFileName } from './project.js';
+import { ProjectError, safeStem } from './project.js';
 
 const MAX = 10;
 const schema = z.array(z.object({ path: z.string(), name: z.string(), openedAt: z.string() }));
@@ -45,7 +45,7 @@ export class RecentProjects {
 
   /** A folder for a new project called `name` that does not exist yet. */
   async freeProjectFolder(name: string): Promise<string> {
-    const stem = safeFileName(`${name}.wav`).slice(0, -'.wav'.length);
+    const stem = safeStem(name);
     for (let n = 1; n <= 1000; n++) {
       const folder = join(this.#projects, n === 1 ? stem : `${stem} (${n})`);
       if (!existsSync(folder)) return folder;

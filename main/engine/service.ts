@@ -2,7 +2,7 @@
 // process), `vae-studio serve` and tests; transports reach it through serveApi.
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BACKEND_ENV, initBackend, isBackendName, type BackendName } from '../../ml/backend.js';
+import { initBackend, type BackendName } from '../../ml/backend.js';
 import { analyze, peakAmplitude } from '../../ml/features/analyze.js';
 import { toUnitFrames } from '../../ml/features/scale.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
@@ -78,8 +78,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const emit = (event: StudioEvent) => {
     for (const listener of [...listeners]) listener(event);
   };
-  const env = process.env[BACKEND_ENV];
-  const backendChoice = options.backend ?? (env && isBackendName(env) ? env : undefined);
+  // Without options.backend, initBackend (here and in the training worker) reads VAE_STUDIO_BACKEND.
+  const backendChoice = options.backend;
   const training = new Training((event) => {
     emit(event);
     // A finished run is a new model: the project's listing changed.

@@ -12,7 +12,7 @@ import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
 import { type TrainJob, startTraining } from '../../ml/vae/train-job.js';
 import { CHECKPOINT_FILE } from '../../ml/vae/train-protocol.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../ml/vae/trainer.js';
-import { type Project, ProjectError, safeFileName } from './project.js';
+import { type Project, ProjectError, safeStem } from './project.js';
 
 export const TRAINING_FILE = 'training.json';
 /** Epochs between the reconstructions a training run offers to listen to. */
@@ -233,7 +233,7 @@ export class Training {
   }
 
   async #freeModelName(project: Project, wanted: string): Promise<string> {
-    const stem = safeFileName(`${wanted}.wav`).slice(0, -'.wav'.length);
+    const stem = safeStem(wanted);
     for (let n = 1; n <= 1000; n++) {
       const id = n === 1 ? stem : `${stem} (${n})`;
       if (!existsSync(project.modelFolder(id))) return id;
