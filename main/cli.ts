@@ -6,7 +6,7 @@ import { AudioFileError } from '../ml/audio/errors.js';
 import { writeFileAtomic } from '../ml/audio/files.js';
 import { loadAudioFile } from '../ml/audio/load.js';
 import { decodeWav, encodeWav } from '../ml/audio/wav.js';
-import { initBackend } from '../ml/backend.js';
+import { BackendChoiceError, initBackend } from '../ml/backend.js';
 import { DEFAULT_FRAME_SETTINGS } from '../ml/features/settings.js';
 import { createRealFft } from '../ml/synth/fft.js';
 import { logSpectralDistance, spectralConvergence } from '../ml/synth/metrics.js';
@@ -327,7 +327,12 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has already printed its message; help and --version end with exit code 0.
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof AudioFileError || err instanceof UsageError || err instanceof ModelFolderError) {
+    if (
+      err instanceof AudioFileError ||
+      err instanceof UsageError ||
+      err instanceof ModelFolderError ||
+      err instanceof BackendChoiceError
+    ) {
       process.stderr.write(`vae-studio: ${err.message}\n`);
       return 2;
     }

@@ -16,6 +16,11 @@ import { installWasmSpeedups, uninstallWasmSpeedups } from './vae/wasm-kernels.j
 
 export { tf };
 
+/** A backend that was asked for (by argument or VAE_STUDIO_BACKEND) but cannot be had: the user's to fix. */
+export class BackendChoiceError extends Error {
+  override name = 'BackendChoiceError';
+}
+
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** Preference order of the automatic choice. */
@@ -181,14 +186,18 @@ function requested(prefer?: BackendName): {
 } {
   if (prefer !== undefined) {
     if (!isBackendName(prefer)) {
-      throw new Error(`Unknown backend "${String(prefer)}": use one of ${BACKEND_NAMES.join(', ')}.`);
+      throw new BackendChoiceError(
+        `Unknown backend "${String(prefer)}": use one of ${BACKEND_NAMES.join(', ')}.`,
+      );
     }
     return { name: prefer, forcedBy: 'argument' };
   }
   const fromEnv = process.env[BACKEND_ENV]?.trim();
   if (fromEnv === undefined || fromEnv === '') return {};
   if (!isBackendName(fromEnv)) {
-    throw new Error(`${BACKEND_ENV}=${fromEnv} is not a backend: use one of ${BACKEND_NAMES.join(', ')}.`);
+    throw new BackendChoiceError(
+      `${BACKEND_ENV}=${fromEnv} is not a backend: use one of ${BACKEND_NAMES.join(', ')}.`,
+    );
   }
   return { name: fromEnv, forcedBy: 'env' };
 }
@@ -210,9 +219,12 @@ async function choose(prefer?: BackendName): Promise<BackendInfo> {
           forcedBy === 'env'
             ? `${BACKEND_ENV}=${forced}; unset it to choose automatically, or set one of: ${others}`
             : `choose automatically, or one of: ${others}`;
-        throw new Error(`The "${forced}" backend was requested but is unavailable: ${reason} (${how}).`, {
-          cause: error,
-        });
+        throw new BackendChoiceError(
+          `The "${forced}" backend was requested but is unavailable: ${reason} (${how}).`,
+          {
+            cause: error,
+          },
+        );
       }
     }
   }

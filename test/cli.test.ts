@@ -181,6 +181,11 @@ it('info --json names the backend (no GPU here), the FFT and the phase methods',
   expect(runCli(['info', '--json'], { env: { VAE_STUDIO_BACKEND: 'cpu' } }).json!.backend).toMatchObject({
     name: 'cpu',
   });
+  const bad = runCli(['info'], { env: { VAE_STUDIO_BACKEND: 'bogus' } });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr.trim()).toBe(
+    'vae-studio: VAE_STUDIO_BACKEND=bogus is not a backend: use one of tensorflow-gpu, tensorflow, wasm, cpu.',
+  );
   expect(r.json).toMatchObject({ phaseMethods: ['source', 'griffinlim', 'pghi', 'pghi-gl', 'rtpghi'] });
   expect(['pffft-simd', 'pffft', 'fft.js']).toContain(r.json!.fft);
   expect(runCli(['info', '--json'], { env: { VAE_STUDIO_FFT: 'fft.js' } }).json!.fft).toBe('fft.js');
