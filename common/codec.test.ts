@@ -1,7 +1,23 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CodecError, decodeMessage, encodeMessage, MAX_DEPTH } from './codec.js';
 
 const roundTrip = (value: unknown) => decodeMessage(encodeMessage(value));
+
+/** A frame with the given header bytes (a string is UTF-8 encoded) and `blobBytes` zeros after it. */
+function frameWith(header: string | Uint8Array, blobBytes = 16, claimedLength?: number): Uint8Array {
+  const text = typeof header === 'string' ? new TextEncoder().encode(header) : header;
+  const start = Math.ceil((8 + text.length) / 8) * 8;
+  const frame = new Uint8Array(start + blobBytes);
+  frame.set([0x56, 0x53, 0x42, 0x31]);
+  new DataView(frame.buffer).setUint32(4, claimedLength ?? text.length, true);
+  frame.set(text, 8);
+  return frame;
+}
+const withHeader = (h: unknown, blobBytes = 16) => frameWith(JSON.stringify(h), blobBytes);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('the WebSocket codec', () => {
   it('keeps every typed array kind with its values and type', () => {
@@ -74,16 +90,41 @@ describe('the WebSocket codec', () => {
     let deep: unknown = 1;
     for (let i = 0; i <= MAX_DEPTH + 1; i++) deep = [deep];
     expect(() => encodeMessage(deep)).toThrow(/nested too deeply/);
-    expect(() => decodeMessage(JSON.stringify({ m: deep, b: [] }))).toThrow(/nested too deeply/);
+    expect(() => decodeMessage(withHeader({ m: deep, b: [] }))).toThrow(/nested too deeply/);
   });
 
-  it('reads a text frame as a JSON message', () => {
-    expect(decodeMessage('{"id":1,"type":"call","method":"hello","args":[]}')).toEqual({
+  it('refuses a header over the limit by its length field, before decoding or parsing it', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    const decode = vi.spyOn(TextDecoder.prototype, 'decode');
+    const limits = { maxHeaderBytes: 1024 * 1024 };
+    // Neither UTF-8 nor JSON, then a length field past the frame's end: only the limit is reported.
+    const junk = new Uint8Array(1024 * 1024 + 1).fill(0xff);
+    expect(() => decodeMessage(frameWith(junk), limits)).toThrow(
+      'message header too large (1048577 bytes; the limit is 1048576: only typed arrays may be large)',
+    );
+    expect(() => decodeMessage(frameWith('{}', 0, 0xffffffff), limits)).toThrow(
+      /header too large \(4294967295 bytes/,
+    );
+    expect(parse).not.toHaveBeenCalled();
+    expect(decode).not.toHaveBeenCalled();
+  });
+
+  it('takes a header up to the limit, and typed arrays of any size beside it', () => {
+    const audio = new Float32Array(1 << 20).fill(0.25);
+    const frame = encodeMessage({
       id: 1,
       type: 'call',
-      method: 'hello',
-      args: [],
+      method: 'importRecording',
+      args: ['a', audio, 44100],
     });
+    const headerLength = new DataView(frame.buffer).getUint32(4, true);
+    expect(headerLength).toBeLessThan(200);
+    const back = decodeMessage(frame, { maxHeaderBytes: headerLength }) as { args: [string, Float32Array] };
+    expect(back.args[1]).toBeInstanceOf(Float32Array);
+    expect(back.args[1].length === audio.length && back.args[1].every((v) => v === 0.25)).toBe(true);
+    expect(() => decodeMessage(frame, { maxHeaderBytes: headerLength - 1 })).toThrow(/header too large/);
+    const long = 'x'.repeat(2 * 1024 * 1024);
+    expect((roundTrip({ text: long }) as { text: string }).text === long).toBe(true);
   });
 
   it('refuses damaged frames with the reason, never with a crash', () => {
@@ -92,21 +133,12 @@ describe('the WebSocket codec', () => {
       JSON.parse(
         new TextDecoder().decode(frame.subarray(8, 8 + new DataView(frame.buffer).getUint32(4, true))),
       );
-    const withHeader = (h: unknown, blobBytes = 16) => {
-      const text = new TextEncoder().encode(JSON.stringify(h));
-      const start = Math.ceil((8 + text.length) / 8) * 8;
-      const frame = new Uint8Array(start + blobBytes);
-      frame.set([0x56, 0x53, 0x42, 0x31]);
-      new DataView(frame.buffer).setUint32(4, text.length, true);
-      frame.set(text, 8);
-      return frame;
-    };
     expect(header(good)).toEqual({ m: { x: { $t: 'blob', i: 0 } }, b: [['f32', 0, 12]] });
 
     expect(() => decodeMessage(new Uint8Array(0))).toThrow(/bad magic/);
     expect(() => decodeMessage(new TextEncoder().encode('{"id":1}'))).toThrow(/bad magic/);
     expect(() => decodeMessage(good.subarray(0, 12))).toThrow(/truncated/);
-    expect(() => decodeMessage('{not json')).toThrow(/not JSON/);
+    expect(() => decodeMessage(frameWith('{not json'))).toThrow(/not JSON/);
     expect(() => decodeMessage(withHeader([1, 2]))).toThrow(/no "m" and "b"/);
     expect(() => decodeMessage(withHeader({ m: 1, b: 'x' }))).toThrow(/"b" is not an array/);
     expect(() => decodeMessage(withHeader({ m: 1, b: [['f32', 8, 16]] }))).toThrow(/outside the message/);

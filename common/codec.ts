@@ -1,6 +1,7 @@
 // The WebSocket wire format: one binary frame per message, keeping what structured clone keeps
 // for our plain data (typed arrays, NaN and ±Infinity, undefined) without copying audio through
-// JSON. MessagePorts and child-process IPC need none of this: they structured-clone.
+// JSON. MessagePorts and child-process IPC need none of this: they structured-clone. Text frames
+// are not part of the format (the transport refuses them unread).
 //
 //   offset 0   4 bytes   magic "VSB1"
 //   offset 4   uint32 LE H, the header's length in bytes
@@ -115,17 +116,28 @@ export function encodeMessage(message: unknown): Uint8Array {
   return frame;
 }
 
-/**
- * Decodes a frame from an untrusted peer. A text frame is taken as a JSON message with the same
- * tags (handy for poking the API by hand). Throws CodecError saying what is wrong.
- */
-export function decodeMessage(frame: ArrayBuffer | Uint8Array | string): unknown {
-  if (typeof frame === 'string') return untag(parseJson(frame), [], 0);
+export interface DecodeLimits {
+  /**
+   * The largest header accepted, in bytes: a longer one is refused by its length field, before
+   * it is decoded or parsed, so only the typed arrays in the blob area can make a message large.
+   * Default: no limit (the engine's replies to its own client).
+   */
+  maxHeaderBytes?: number;
+}
+
+/** Decodes a binary frame from an untrusted peer. Throws CodecError saying what is wrong. */
+export function decodeMessage(frame: ArrayBuffer | Uint8Array, limits: DecodeLimits = {}): unknown {
   const bytes = frame instanceof Uint8Array ? frame : new Uint8Array(frame);
   if (bytes.byteLength < PREFIX || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new CodecError('not a VAE Studio message (bad magic)');
   }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+  const maxHeader = limits.maxHeaderBytes ?? Infinity;
+  if (headerLength > maxHeader) {
+    throw new CodecError(
+      `message header too large (${headerLength} bytes; the limit is ${maxHeader}: only typed arrays may be large)`,
+    );
+  }
   if (headerLength > bytes.byteLength - PREFIX) {
     throw new CodecError(`truncated message: the header claims ${headerLength} bytes`);
   }

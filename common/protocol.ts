@@ -23,6 +23,13 @@ export const MAX_IMPORT_BYTES = 64 * MiB;
 export const MAX_CALL_BYTES = 1 * MiB;
 /** The most any single message may be on any transport: an import plus room for its envelope. */
 export const MAX_MESSAGE_BYTES = MAX_IMPORT_BYTES + 64 * KiB;
+/**
+ * The most a WebSocket message's JSON header may be: the engine refuses a longer one by its length
+ * field, unparsed; only typed arrays (imports) may be larger. Room for the largest request the
+ * studio sends (1000 snapshots of 64 full-precision latents, about 1.3 MB of JSON), while a junk
+ * header costs the engine at most about 100 MB and a second or two to parse.
+ */
+export const MAX_HEADER_BYTES = 2 * MAX_CALL_BYTES;
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const sourceId = z.string().min(1).max(255);

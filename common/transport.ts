@@ -3,7 +3,8 @@
 //     utilityProcess parentPort): structured clone keeps typed arrays as they are;
 //   - Node's child-process IPC channel (fork with serialization 'advanced', which structured-
 //     clones too);
-//   - a WebSocket (the browser's, or the `ws` package's): binary frames in the codec's format.
+//   - a WebSocket (the browser's, or the `ws` package's): binary frames in the codec's format;
+//     a text frame closes the connection (see webSocketTransport).
 // Only structural types are used here (no Node imports), so the browser's client shares it.
 import { CodecError, decodeMessage, encodeMessage } from './codec.js';
 import { UndecodableMessage } from './protocol.js';
@@ -169,26 +170,68 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
   addEventListener(type: 'message' | 'close' | 'error', listener: (event: SocketEvent) => void): void;
   removeEventListener(type: 'message' | 'close' | 'error', listener: (event: SocketEvent) => void): void;
+  /**
+   * The `ws` package's own 'message' event, whose isBinary tells a text frame apart without
+   * decoding it (its addEventListener turns every text frame into a string first). Used where
+   * present; the browser's WebSocket has none.
+   */
+  on?(type: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+  off?(type: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+}
+
+export interface WebSocketTransportOptions {
+  /** Refuse (unparsed) a received message whose JSON header is longer; default no limit. */
+  maxHeaderBytes?: number;
 }
 
 const OPEN = 1;
 
-/** Wraps an open WebSocket. Frames that are not our format arrive as UndecodableMessage. */
-export function webSocketTransport(socket: WebSocketLike): Transport {
+/** The close code for data of a type the endpoint does not accept (RFC 6455, 7.4.1). */
+export const UNSUPPORTED_DATA = 1003;
+/** The close reason sent with it (at most 123 bytes). */
+export const TEXT_FRAME_REFUSED =
+  'text frames are not accepted: the VAE Studio API speaks binary frames only';
+
+/**
+ * Wraps an open WebSocket. Binary frames that are not our format arrive as UndecodableMessage
+ * (the receiver answers them with an error and the connection stays). A text frame is no message
+ * of ours at all (the peer speaks another protocol): it is dropped unread, never turned into a
+ * string or parsed, and the connection is closed with 1003 "unsupported data" and
+ * TEXT_FRAME_REFUSED as the reason, which every WebSocket client reports as it closes. (A browser
+ * may close only with 1000 or 3000-4999, so there it closes without a code.)
+ */
+export function webSocketTransport(
+  socket: WebSocketLike,
+  options: WebSocketTransportOptions = {},
+): Transport {
   socket.binaryType = 'arraybuffer';
-  const onMessage = (event: SocketEvent) => {
+  const limits = { maxHeaderBytes: options.maxHeaderBytes };
+  const receive = (data: unknown) => {
     let message: unknown;
     try {
-      const data = event.data;
-      if (typeof data !== 'string' && !(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) {
+      if (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) {
         throw new CodecError('an unexpected kind of WebSocket frame');
       }
-      message = decodeMessage(data);
+      message = decodeMessage(data, limits);
     } catch (err) {
       message = new UndecodableMessage(err instanceof Error ? err.message : String(err));
     }
     deliver(message);
   };
+  const refuseText = () => {
+    if (transport.closed) return;
+    try {
+      socket.close(UNSUPPORTED_DATA, TEXT_FRAME_REFUSED);
+    } catch {
+      socket.close();
+    }
+    finish(new TransportClosedError(`the WebSocket was closed: the other side sent a text frame`));
+  };
+  // `ws` says whether a frame was text; the browser's gives text frames as strings.
+  const onFrame = (data: unknown, isBinary: boolean) => (isBinary ? receive(data) : refuseText());
+  const onMessage = (event: SocketEvent) =>
+    typeof event.data === 'string' ? refuseText() : receive(event.data);
+  const useOn = typeof socket.on === 'function' && typeof socket.off === 'function';
   const onClose = (event: SocketEvent) =>
     finish(
       new TransportClosedError(
@@ -199,7 +242,8 @@ export function webSocketTransport(socket: WebSocketLike): Transport {
   const onError = () => {};
   const { transport, deliver, finish } = base(
     () => {
-      socket.removeEventListener('message', onMessage);
+      if (useOn) socket.off!('message', onFrame);
+      else socket.removeEventListener('message', onMessage);
       socket.removeEventListener('close', onClose);
       socket.removeEventListener('error', onError);
     },
@@ -209,7 +253,8 @@ export function webSocketTransport(socket: WebSocketLike): Transport {
     },
     () => socket.close(1000, 'closed'),
   );
-  socket.addEventListener('message', onMessage);
+  if (useOn) socket.on!('message', onFrame);
+  else socket.addEventListener('message', onMessage);
   socket.addEventListener('close', onClose);
   socket.addEventListener('error', onError);
   if (socket.readyState !== OPEN) finish(new TransportClosedError('the WebSocket is not open'));

@@ -10,6 +10,16 @@
 //     server was bound to, or one named in allowedHosts -> otherwise 403. A client that sends no
 //     Origin is not a browser page and needs only the token.
 // The token is never logged; pages get Referrer-Policy: no-referrer so it does not leak onward.
+//
+// What a connection may send: binary frames of common/codec.ts's format, each at most
+// MAX_MESSAGE_BYTES (more closes the connection with 1009 as the frame header announces it);
+// a message's JSON header at most MAX_HEADER_BYTES, refused by its length field before it is
+// decoded (an error reply with id null; the connection stays), so only typed arrays, i.e.
+// imports, are large. A text frame closes that connection with 1003 "unsupported data" and a
+// reason, unread: never made a string, validated or parsed (webSocketTransport). `ws` cannot
+// refuse a frame by its opcode before it has the whole payload, so a text frame up to
+// MAX_MESSAGE_BYTES is still buffered (about twice its size at the peak) and then dropped;
+// other connections and the engine are untouched.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +27,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { serveApi, type ServedApi } from '../engine/serve-api.js';
 import { createEngine, type EngineOptions } from '../engine/service.js';
-import { MAX_MESSAGE_BYTES } from '../../common/protocol.js';
+import { MAX_HEADER_BYTES, MAX_MESSAGE_BYTES } from '../../common/protocol.js';
 import { webSocketTransport } from '../../common/transport.js';
 import { serveStatic } from './static-files.js';
 
@@ -79,7 +89,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       res.end();
     });
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  // Text frames are refused unread, so checking them for UTF-8 would be wasted work (close
+  // reasons go unchecked too; nothing here relies on them).
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    skipUTF8Validation: true,
+  });
   const sockets = new Set<WebSocket>();
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -90,7 +106,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (!originAllowed(req, allowedHosts)) return refuse(socket, 403, 'Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
-      const transport = webSocketTransport(ws);
+      const transport = webSocketTransport(ws, { maxHeaderBytes: MAX_HEADER_BYTES });
       serveApi(engine, transport, {
         onInternalError: (err, method) =>
           log(`engine: ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
