@@ -27,17 +27,20 @@ import { pathToFileURL } from 'node:url';
 import { MAX_IMPORT_BYTES } from '../../common/protocol.js';
 import { resolveStaticPath } from '../serve/static-files.js';
 import { readChosenSounds } from './chosen-files.js';
-import { EngineHost, type RendererLink } from './engine-host.js';
+import { MAX_GRANTS, type EngineGrantMessage, type GrantPurpose } from '../engine/process-entry-protocol.js';
+import { EngineHost, type ConnectableEngine, type RendererLink } from './engine-host.js';
 import { appLayout } from './layout.js';
 import { menuTemplate } from './menu.js';
 import {
   APP_ENTRY_URL,
   APP_HOST,
   APP_SCHEME,
+  folderChoice,
   isNavigationAllowed,
   isPermissionAllowed,
   isTrustedSender,
   isVettedExternalUrl,
+  rememberGrant,
   SECURITY_HEADERS,
   windowOptions,
   withSecurityHeaders,
@@ -63,8 +66,41 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   let mainWindow: BrowserWindow | null = null;
   const links = new Map<WebContents, RendererLink<MessagePortMain>>();
+
+  // Folders the user chose in main's own dialogs, granted to the engine (main/engine/grants.ts):
+  // the engine honours a folder outside the open project only when main granted it. Each grant
+  // goes on the engine's parentPort, which only main writes to, before the dialog's answer goes
+  // back to the page; a restarted engine gets them all again before anything else.
+  //
+  // UNTESTED END TO END: Electron cannot run in this repository's tests, so the path dialog ->
+  // grant -> engine honouring the folder is untested; folderChoice/rememberGrant (policy.ts),
+  // isGrantMessage (process-entry-protocol.ts) and PathGrants (grants.ts) are unit-tested.
+  let grants: EngineGrantMessage[] = [];
+  /** The engine process last started (starting, running or gone): where grants go. */
+  let engineProcess: ConnectableEngine<MessagePortMain> | null = null;
+  const postGrant = (target: ConnectableEngine<MessagePortMain>, grant: EngineGrantMessage) => {
+    // utility-engine.ts's `post` (child.postMessage); without it the engine refuses the folder.
+    const post = (target as { post?: (message: unknown) => void }).post;
+    if (typeof post !== 'function') {
+      console.error(`engine: cannot grant ${grant.path}: the engine process takes no messages from main`);
+      return;
+    }
+    try {
+      // Queued by Electron until the process has started.
+      post.call(target, grant);
+    } catch (err) {
+      // It has exited: its restart gets every grant again.
+      console.error('engine: grant not delivered:', err);
+    }
+  };
+
   const engine = new EngineHost<MessagePortMain>(
-    () => utilityEngine({ entry: layout.engineEntry, args: layout.engineArgs }),
+    () => {
+      const started = utilityEngine({ entry: layout.engineEntry, args: layout.engineArgs });
+      engineProcess = started;
+      for (const grant of grants) postGrant(started, grant);
+      return started;
+    },
     {},
     (err) => console.error('engine:', err),
   );
@@ -207,17 +243,22 @@ if (!app.requestSingleInstanceLock()) {
       const link = trustedSender(event) ? links.get(event.sender) : undefined;
       if (link) engine.requestPort(link);
     });
-    const folder = async (event: IpcMainInvokeEvent, title: string) => {
+    /** The native folder picker; the folder chosen is granted to the engine for `purpose`. */
+    const folder = async (event: IpcMainInvokeEvent, title: string, purpose: GrantPurpose) => {
       const window = trustedSender(event);
       if (!window) throw refuse(title);
       const result = await dialog.showOpenDialog(window, {
         title,
         properties: ['openDirectory', 'createDirectory', 'promptToCreate'],
       });
-      return result.canceled ? null : (result.filePaths[0] ?? null);
+      const choice = folderChoice(result, purpose);
+      if (!choice) return null;
+      grants = rememberGrant(grants, choice.grant, MAX_GRANTS);
+      if (engineProcess) postGrant(engineProcess, choice.grant);
+      return choice.folder;
     };
-    ipcMain.handle(CHANNELS.chooseProjectFolder, (event) => folder(event, 'Open Project'));
-    ipcMain.handle(CHANNELS.chooseExportFolder, (event) => folder(event, 'Choose Export Folder'));
+    ipcMain.handle(CHANNELS.chooseProjectFolder, (event) => folder(event, 'Open Project', 'project'));
+    ipcMain.handle(CHANNELS.chooseExportFolder, (event) => folder(event, 'Choose Export Folder', 'export'));
     ipcMain.handle(CHANNELS.chooseSounds, async (event) => {
       const window = trustedSender(event);
       if (!window) throw refuse('Import Sounds');

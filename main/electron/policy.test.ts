@@ -5,15 +5,18 @@ import {
   APP_ENTRY_URL,
   APP_ORIGIN,
   CONTENT_SECURITY_POLICY,
+  folderChoice,
   isAppUrl,
   isNavigationAllowed,
   isPermissionAllowed,
   isTrustedSender,
   isVettedExternalUrl,
+  rememberGrant,
   SECURITY_HEADERS,
   windowOptions,
   withSecurityHeaders,
 } from './policy.js';
+import { grantMessage, isGrantMessage, MAX_GRANTS } from '../engine/process-entry-protocol.js';
 
 describe('windowOptions', () => {
   const options = windowOptions('/app/out/electron/preload.cjs');
@@ -235,5 +238,48 @@ describe('policy.ts', () => {
     const source = readFileSync(new URL('./policy.ts', import.meta.url), 'utf8');
     const imports = source.match(/^import .*$/gm) ?? [];
     expect(imports.every((line) => line.startsWith('import type '))).toBe(true);
+  });
+});
+
+// The end-to-end path (main's dialog -> a grant on the engine's parentPort -> the engine honours
+// that folder) needs Electron, which cannot run here: it is untested. These hold the decisions.
+describe('folderChoice', () => {
+  it("grants the folder a dialog returned, for the dialog's purpose only", () => {
+    const choice = folderChoice({ canceled: false, filePaths: ['/home/me/Exports'] }, 'export');
+    expect(choice).toEqual({
+      folder: '/home/me/Exports',
+      grant: { type: 'vae-studio:grant', path: '/home/me/Exports', purpose: 'export' },
+    });
+    expect(isGrantMessage(choice!.grant)).toBe(true);
+    expect(folderChoice({ canceled: false, filePaths: ['/p'] }, 'project')!.grant.purpose).toBe('project');
+  });
+
+  it('grants nothing for a cancelled dialog, an empty answer or a path that is not absolute', () => {
+    expect(folderChoice({ canceled: true, filePaths: ['/home/me/Exports'] }, 'export')).toBeNull();
+    expect(folderChoice({ canceled: false, filePaths: [] }, 'export')).toBeNull();
+    expect(folderChoice({ canceled: false, filePaths: [''] }, 'export')).toBeNull();
+    expect(folderChoice({ canceled: false, filePaths: ['relative/dir'] }, 'export')).toBeNull();
+    expect(folderChoice({ canceled: false, filePaths: ['/a\0b'] }, 'export')).toBeNull();
+    expect(folderChoice({ canceled: false, filePaths: ['C:relative'] }, 'export')).toBeNull();
+    // Windows answers are absolute too.
+    expect(folderChoice({ canceled: false, filePaths: ['C:\\Users\\me'] }, 'export')?.folder).toBe(
+      'C:\\Users\\me',
+    );
+    expect(folderChoice({ canceled: false, filePaths: ['\\\\server\\share'] }, 'export')).not.toBeNull();
+  });
+});
+
+describe('rememberGrant', () => {
+  it('keeps each folder and purpose once, newest last, at most MAX_GRANTS', () => {
+    let grants = rememberGrant([], grantMessage('/a', 'export'), MAX_GRANTS);
+    grants = rememberGrant(grants, grantMessage('/a', 'project'), MAX_GRANTS);
+    grants = rememberGrant(grants, grantMessage('/b', 'export'), MAX_GRANTS);
+    grants = rememberGrant(grants, grantMessage('/a', 'export'), MAX_GRANTS);
+    expect(grants.map((g) => `${g.purpose} ${g.path}`)).toEqual(['project /a', 'export /b', 'export /a']);
+    for (let i = 0; i < MAX_GRANTS + 5; i++)
+      grants = rememberGrant(grants, grantMessage(`/f${i}`, 'export'), MAX_GRANTS);
+    expect(grants).toHaveLength(MAX_GRANTS);
+    expect(grants.at(-1)!.path).toBe(`/f${MAX_GRANTS + 4}`);
+    expect(grants[0].path).toBe('/f5');
   });
 });

@@ -1,12 +1,13 @@
 // The security decisions of the Electron shell, as pure functions, so unit tests can hold them to
 // Electron's security checklist (https://www.electronjs.org/docs/latest/tutorial/security) without
-// an Electron binary. main.ts applies them; nothing here runs Electron code (the one import is
-// type-only and is erased).
+// an Electron binary. main.ts applies them; nothing here runs Electron code (the imports are
+// type-only and are erased).
 //
 // What is trusted: exactly one origin, app://studio, which main.ts serves from the built renderer
 // (dist/renderer) through a privileged standard scheme. Everything else — other schemes, other
 // hosts, file: URLs, dropped files that try to navigate — is refused.
 import type { BrowserWindowConstructorOptions } from 'electron';
+import type { EngineGrantMessage, GrantPurpose } from '../engine/process-entry-protocol.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'studio';
@@ -173,4 +174,40 @@ export function windowOptions(
       devTools: config.devTools ?? false,
     },
   };
+}
+
+/** An absolute path, POSIX (/...) or Windows (C:\... or \\server\...), as folder dialogs return. */
+function isAbsolutePath(path: string): boolean {
+  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('\\\\');
+}
+
+/**
+ * What main makes of a native folder dialog's answer: the folder for the page (null when cancelled
+ * or when the answer is not one absolute path) and the grant main hands the engine for it, so the
+ * engine honours that folder — that one only, for `purpose` only (main/engine/grants.ts). A folder
+ * the page names that no dialog of main's produced gets no grant.
+ */
+export function folderChoice(
+  result: { canceled: boolean; filePaths: readonly string[] },
+  purpose: GrantPurpose,
+): { folder: string; grant: EngineGrantMessage } | null {
+  const folder = result.canceled ? undefined : result.filePaths[0];
+  if (typeof folder !== 'string' || !isAbsolutePath(folder) || folder.includes('\0')) return null;
+  // ENGINE_GRANT_MESSAGE, spelt out so this file imports types only (the type checks the spelling).
+  const type: EngineGrantMessage['type'] = 'vae-studio:grant';
+  return { folder, grant: { type, path: folder, purpose } };
+}
+
+/**
+ * The grants main keeps, to hand a restarted engine again (its grants died with it): `grant` added
+ * as the newest, an earlier grant of the same folder and purpose dropped, at most `max` (main
+ * passes MAX_GRANTS, as many as the engine keeps).
+ */
+export function rememberGrant(
+  grants: readonly EngineGrantMessage[],
+  grant: EngineGrantMessage,
+  max: number,
+): EngineGrantMessage[] {
+  const kept = grants.filter((g) => !(g.path === grant.path && g.purpose === grant.purpose));
+  return [...kept, grant].slice(-max);
 }

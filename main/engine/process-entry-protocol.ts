@@ -5,3 +5,46 @@
  * later ones are windows'.
  */
 export const ENGINE_CONNECT_MESSAGE = 'vae-studio:connect';
+
+/**
+ * The type of the message by which Electron's main process grants the engine one folder the user
+ * chose in main's native dialog (main/engine/grants.ts). It travels on process.parentPort, which
+ * only main can write to; a window's port cannot send it (those carry StudioApi calls only).
+ */
+export const ENGINE_GRANT_MESSAGE = 'vae-studio:grant';
+
+/** What a granted folder may be used for; a grant for one purpose never allows the other. */
+export type GrantPurpose = 'export' | 'project';
+export const GRANT_PURPOSES: readonly GrantPurpose[] = ['export', 'project'];
+
+export interface EngineGrantMessage {
+  type: typeof ENGINE_GRANT_MESSAGE;
+  /** The folder as main's dialog returned it (absolute). */
+  path: string;
+  purpose: GrantPurpose;
+}
+
+/** How many grants the engine keeps (and main replays to a restarted engine); older ones lapse. */
+export const MAX_GRANTS = 64;
+
+/** Longer paths than this are not paths any dialog returns. */
+const MAX_PATH_LENGTH = 4096;
+
+export function grantMessage(path: string, purpose: GrantPurpose): EngineGrantMessage {
+  return { type: ENGINE_GRANT_MESSAGE, path, purpose };
+}
+
+/** True for a well-formed grant message: the type, a non-empty path without NUL, a known purpose. */
+export function isGrantMessage(data: unknown): data is EngineGrantMessage {
+  const message = data as Partial<EngineGrantMessage> | null;
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    message.type === ENGINE_GRANT_MESSAGE &&
+    typeof message.path === 'string' &&
+    message.path.length > 0 &&
+    message.path.length <= MAX_PATH_LENGTH &&
+    !message.path.includes('\0') &&
+    GRANT_PURPOSES.includes(message.purpose as GrantPurpose)
+  );
+}

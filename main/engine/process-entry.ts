@@ -3,6 +3,9 @@
 // - child_process.fork (fork-engine.ts): over the IPC channel;
 // - Electron's utilityProcess (main/electron/utility-engine.ts): over MessagePorts that arrive on
 //   process.parentPort with ENGINE_CONNECT_MESSAGE, the first main's own, then one per window.
+//   Main also sends, on the same parentPort, a grant (ENGINE_GRANT_MESSAGE) for each folder the
+//   user chose in its native dialogs; only main can write there, so a window cannot forge one.
+//   (Untested end to end: Electron cannot run in this repository's tests.)
 //
 //   node dist/main/engine/process-entry.js [--data-dir DIR] [--project DIR] [--backend NAME]
 //                                          [--demo-assets DIR]
@@ -17,7 +20,7 @@ import {
   type MessagePortLike,
   type Transport,
 } from '../../common/transport.js';
-import { ENGINE_CONNECT_MESSAGE } from './process-entry-protocol.js';
+import { ENGINE_CONNECT_MESSAGE, isGrantMessage, type EngineGrantMessage } from './process-entry-protocol.js';
 
 const { values } = parseArgs({
   options: {
@@ -56,6 +59,15 @@ function serve(transport: Transport, ownersConnection: boolean): void {
   transport.send({ type: 'event', event: { type: 'ready', version: packageInfo.version } });
 }
 
+/** Hands the engine a folder main's dialog produced (Engine.grantPath, main/engine/grants.ts). */
+function grant(message: EngineGrantMessage): void {
+  try {
+    engine.grantPath(message.path, message.purpose);
+  } catch (err) {
+    console.error(`engine: grant for ${message.path} refused:`, err instanceof Error ? err.message : err);
+  }
+}
+
 interface ParentPort {
   on(type: 'message', listener: (event: { data: unknown; ports: MessagePortLike[] }) => void): unknown;
 }
@@ -63,6 +75,10 @@ const parentPort = (process as { parentPort?: ParentPort }).parentPort;
 if (parentPort) {
   let first = true;
   parentPort.on('message', ({ data, ports }) => {
+    if (isGrantMessage(data)) {
+      if (ports.length === 0) grant(data);
+      return;
+    }
     if (data !== ENGINE_CONNECT_MESSAGE || ports.length !== 1) return;
     serve(messagePortTransport(ports[0]), first);
     first = false;

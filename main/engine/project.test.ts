@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +8,14 @@ import { encodeWav } from '../../ml/audio/wav.js';
 import { tinyStudio } from '../../ml/vae/testing.js';
 import { sine } from '../../test/signals.js';
 import { packageRoot } from '../package-info.js';
-import { ensureDemoProject, Project, PROJECT_FILE, ProjectError, safeFileName } from './project.js';
+import {
+  ensureDemoProject,
+  NoProjectError,
+  Project,
+  PROJECT_FILE,
+  ProjectError,
+  safeFileName,
+} from './project.js';
 
 const tone = (seconds = 0.2, rate = 22050) =>
   encodeWav(sine(440, rate, Math.round(seconds * rate), 0.5), rate, '16');
@@ -28,7 +35,8 @@ async function snapshot(folder: string): Promise<Record<string, string>> {
 
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'vae-project-'));
+  // Real path: on macOS the tmp folder is itself behind a symbolic link.
+  dir = await realpath(await mkdtemp(join(tmpdir(), 'vae-project-')));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -54,7 +62,7 @@ describe('safeFileName', () => {
 describe('Project', () => {
   it('makes a new project in an absent or empty folder and reopens it', async () => {
     const folder = join(dir, 'new');
-    const project = await Project.open(folder);
+    const project = await Project.open(folder, { create: true });
     expect((await readdir(folder)).sort()).toEqual(['exports', 'models', PROJECT_FILE, 'sources']);
     expect(await project.summary()).toEqual({
       path: folder,
@@ -93,7 +101,7 @@ describe('Project', () => {
   });
 
   it('imports a good WAV byte for byte and lists it', async () => {
-    const project = await Project.open(dir);
+    const project = await Project.open(dir, { create: true });
     const bytes = tone(0.5, 44100);
     const info = await project.importSource('My take.wav', bytes);
     expect(info).toEqual({
@@ -113,8 +121,28 @@ describe('Project', () => {
     expect(audio.samples.length).toBe(11025);
   });
 
+  it('adds a source decoded elsewhere, as importSource does', async () => {
+    const project = await Project.open(dir, { create: true });
+    const bytes = tone(0.5, 44100);
+    const audio = { durationSeconds: 0.5, sourceRate: 44100, channels: 1, warnings: ['w'] };
+    const info = await project.addSource('taken.wav', bytes, audio);
+    expect(info).toEqual({
+      id: 'taken.wav',
+      name: 'taken.wav',
+      durationSeconds: 0.5,
+      sampleRate: 44100,
+      channels: 1,
+      warnings: ['w'],
+    });
+    expect(new Uint8Array(await readFile(join(dir, 'sources', 'taken.wav')))).toEqual(bytes);
+    expect((await project.addSource('taken.wav', bytes, audio)).id).toBe('taken (2).wav');
+    const aborted = AbortSignal.abort();
+    await expect(project.addSource('late.wav', bytes, audio, aborted)).rejects.toThrow();
+    expect((await readdir(join(dir, 'sources'))).sort()).toEqual(['taken (2).wav', 'taken.wav']);
+  });
+
   it('refuses garbage naming the file and the reason, and changes nothing', async () => {
-    const project = await Project.open(dir);
+    const project = await Project.open(dir, { create: true });
     await project.importSource('keep.wav', tone());
     const before = await snapshot(dir);
     const cases: [string, Uint8Array, RegExp][] = [
@@ -133,7 +161,7 @@ describe('Project', () => {
   });
 
   it('never overwrites: a taken name gets a number, a stray file of that name is kept', async () => {
-    const project = await Project.open(dir);
+    const project = await Project.open(dir, { create: true });
     const first = tone(0.2);
     const second = tone(0.3);
     await project.importSource('kick.wav', first);
@@ -153,7 +181,7 @@ describe('Project', () => {
   });
 
   it('removes a source and its copy, and refuses unknown ids without touching files', async () => {
-    const project = await Project.open(dir);
+    const project = await Project.open(dir, { create: true });
     const a = await project.importSource('a.wav', tone());
     await project.importSource('b.wav', tone());
     await project.removeSource(a.id);
@@ -166,7 +194,7 @@ describe('Project', () => {
   });
 
   it('warns about a missing source file and a bad model, and lists good models', async () => {
-    const project = await Project.open(dir);
+    const project = await Project.open(dir, { create: true });
     await project.importSource('gone.wav', tone());
     await rm(join(dir, 'sources', 'gone.wav'));
     await mkdir(join(dir, 'models', 'good'));
@@ -185,6 +213,281 @@ describe('Project', () => {
       },
     ]);
     expect(summary.warnings).toEqual(['models/half: not a model yet (no studio.json)']);
+  });
+});
+
+/** Whether anything (even a broken link) has this name. */
+const exists = (path: string) =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );
+
+/** A finished model folder: a valid studio.json. */
+async function makeModel(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  await writeFile(join(folder, 'studio.json'), JSON.stringify(tinyStudio(3)));
+}
+
+describe('Project.open: existing projects, and new ones only when asked', () => {
+  it('opens an existing project without being asked to create', async () => {
+    await Project.open(join(dir, 'p'), { create: true, name: 'Mine' });
+    expect((await Project.open(join(dir, 'p'))).name).toBe('Mine');
+    expect((await Project.open(join(dir, 'p'), { create: true })).name).toBe('Mine');
+  });
+
+  it('makes an empty folder a project only with create, else NoProjectError and nothing written', async () => {
+    const empty = join(dir, 'empty');
+    await mkdir(empty);
+    const err = await Project.open(empty).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NoProjectError);
+    expect(err).toBeInstanceOf(ProjectError);
+    expect((err as Error).name).toBe('NoProjectError');
+    expect((err as Error).message).toBe(
+      `${empty}: an empty folder, not a project yet; create a project here?`,
+    );
+    expect(await readdir(empty)).toEqual([]);
+    await Project.open(empty, { create: true });
+    expect((await readdir(empty)).sort()).toEqual(['exports', 'models', PROJECT_FILE, 'sources']);
+  });
+
+  it('makes a new folder whose parent exists only with create, else NoProjectError', async () => {
+    const fresh = join(dir, 'fresh');
+    const err = await Project.open(fresh).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NoProjectError);
+    expect((err as Error).message).toBe(`${fresh}: no such folder; create a project here?`);
+    expect(await exists(fresh)).toBe(false);
+    const project = await Project.open(fresh, { create: true, name: 'Fresh', sampleRate: 16000 });
+    expect([project.name, project.sampleRate]).toEqual(['Fresh', 16000]);
+    expect(await exists(join(fresh, PROJECT_FILE))).toBe(true);
+  });
+
+  it('refuses a path whose parent does not exist, even with create, and makes no folder', async () => {
+    const typo = join(dir, 'no-such-parent', 'deeper', 'project');
+    for (const options of [{}, { create: true }]) {
+      const err = await Project.open(typo, options).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProjectError);
+      expect(err).not.toBeInstanceOf(NoProjectError);
+      expect((err as Error).message).toBe(
+        `${typo}: the folder ${join(dir, 'no-such-parent', 'deeper')} does not exist`,
+      );
+    }
+    expect(await readdir(dir)).toEqual([]);
+    // A file where the parent folder should be is no parent either.
+    await writeFile(join(dir, 'file.txt'), 'x');
+    await expect(Project.open(join(dir, 'file.txt', 'p'), { create: true })).rejects.toThrow(
+      /the folder .*file\.txt does not exist/,
+    );
+    await expect(Project.open(join(dir, 'file.txt'), { create: true })).rejects.toThrow(
+      /is a file, not a project folder/,
+    );
+    expect(await readdir(dir)).toEqual(['file.txt']);
+  });
+
+  it('refuses a project.json that is a symbolic link, at open and at save', async () => {
+    const real = join(dir, 'real');
+    await Project.open(real, { create: true });
+    const linked = join(dir, 'linked');
+    await mkdir(linked);
+    await symlink(join(real, PROJECT_FILE), join(linked, PROJECT_FILE));
+    await expect(Project.open(linked)).rejects.toThrow(
+      `${join(linked, PROJECT_FILE)}: a symbolic link; a project's project.json must be a file in it`,
+    );
+    // Swapped for a link after opening: the next save is refused and the link's target kept.
+    const project = await Project.open(join(dir, 'p'), { create: true });
+    const outside = join(dir, 'outside.json');
+    await writeFile(outside, 'theirs');
+    await rm(join(dir, 'p', PROJECT_FILE));
+    await symlink(outside, join(dir, 'p', PROJECT_FILE));
+    await expect(project.importSource('a.wav', tone())).rejects.toThrow(
+      `${join(dir, 'p', PROJECT_FILE)}: leads outside the project`,
+    );
+    expect(await readFile(outside, 'utf8')).toBe('theirs');
+    expect(await readdir(join(dir, 'p', 'sources'))).toEqual([]);
+    // A link to a file inside the project is refused too: a save would replace the link.
+    await writeFile(join(dir, 'p', 'copy.json'), 'inside');
+    await rm(join(dir, 'p', PROJECT_FILE));
+    await symlink(join(dir, 'p', 'copy.json'), join(dir, 'p', PROJECT_FILE));
+    await expect(project.importSource('a.wav', tone())).rejects.toThrow(
+      `${join(dir, 'p', PROJECT_FILE)}: a symbolic link; a project's project.json must be a file in it`,
+    );
+    expect(await readFile(join(dir, 'p', 'copy.json'), 'utf8')).toBe('inside');
+    expect((await lstat(join(dir, 'p', PROJECT_FILE))).isSymbolicLink()).toBe(true);
+    expect(await readdir(join(dir, 'p', 'sources'))).toEqual([]);
+  });
+});
+
+describe('paths inside a project stay inside it', () => {
+  let root: string;
+  let outside: string;
+  let project: Project;
+  beforeEach(async () => {
+    root = join(dir, 'project');
+    outside = join(dir, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, 'secret.wav'), tone());
+    project = await Project.open(root, { create: true });
+  });
+
+  /** Replaces a sub-folder of the project with a link to the outside folder. */
+  const linkOut = async (sub: string) => {
+    await rm(join(root, sub), { recursive: true });
+    await symlink(outside, join(root, sub));
+  };
+
+  it('resolves paths under the folder and refuses ".." and links that lead out', async () => {
+    expect(await project.resolveInside('sources', 'a.wav')).toBe(join(root, 'sources', 'a.wav'));
+    expect(await project.resolveInside()).toBe(root);
+    expect(await project.resolveInside('sources', '..', 'models')).toBe(join(root, 'models'));
+    await expect(project.resolveInside('..', 'outside')).rejects.toThrow(
+      `${outside}: leads outside the project ${root}`,
+    );
+    await expect(project.resolveInside('/etc/passwd')).rejects.toThrow(/leads outside the project/);
+    await linkOut('exports');
+    await expect(project.resolveInside('exports', 'new', 'deeper')).rejects.toThrow(
+      `${join(root, 'exports', 'new', 'deeper')}: leads outside the project ${root} (to ${join(outside, 'new', 'deeper')})`,
+    );
+    // A link that stays inside is followed.
+    await mkdir(join(root, 'models', 'real'));
+    await symlink(join(root, 'models', 'real'), join(root, 'models', 'alias'));
+    expect(await project.resolveInside('models', 'alias', 'x')).toBe(join(root, 'models', 'alias', 'x'));
+    // A broken link could lead anywhere once written through.
+    await symlink(join(dir, 'nowhere'), join(root, 'models', 'broken'));
+    await expect(project.resolveInside('models', 'broken', 'studio.json')).rejects.toThrow(
+      /leads outside the project .*broken is a symbolic link to something that does not exist/,
+    );
+  });
+
+  it('a linked sources/: imports, reads and removals are refused and nothing outside changes', async () => {
+    const source = await project.importSource('a.wav', tone());
+    const before = await snapshot(outside);
+    await rm(join(root, 'sources'), { recursive: true });
+    await symlink(outside, join(root, 'sources'));
+    await expect(project.importSource('new.wav', tone())).rejects.toThrow(/leads outside the project/);
+    await expect(project.readSource(source.id)).rejects.toThrow(/leads outside the project/);
+    await expect(project.sourcePaths()).rejects.toThrow(/leads outside the project/);
+    await expect(project.removeSource(source.id)).rejects.toThrow(/leads outside the project/);
+    expect(await snapshot(outside)).toEqual(before);
+    // project.json still lists the source: nothing changed.
+    expect((await Project.open(root)).sourceFiles()).toEqual([join(root, 'sources', 'a.wav')]);
+    expect((await project.summary()).sources[0].warnings).toEqual([
+      'unsafe: sources/a.wav leads outside the project',
+    ]);
+  });
+
+  it('a source file linked to a file outside is neither read nor removed', async () => {
+    const source = await project.importSource('a.wav', tone());
+    await rm(join(root, 'sources', 'a.wav'));
+    await symlink(join(outside, 'secret.wav'), join(root, 'sources', 'a.wav'));
+    await expect(project.readSource(source.id)).rejects.toThrow(
+      `${join(root, 'sources', 'a.wav')}: leads outside the project ${root} (to ${join(outside, 'secret.wav')})`,
+    );
+    await expect(project.removeSource(source.id)).rejects.toThrow(/leads outside the project/);
+    expect(await exists(join(outside, 'secret.wav'))).toBe(true);
+    // A stray link of a name to import is skipped, never written through.
+    await symlink(join(outside, 'fresh.wav'), join(root, 'sources', 'b.wav'));
+    expect((await project.importSource('b.wav', tone())).id).toBe('b (2).wav');
+    expect(await exists(join(outside, 'fresh.wav'))).toBe(false);
+  });
+
+  it('a linked models/ or model folder: rename, delete and modelPath are refused, nothing outside changes', async () => {
+    await makeModel(join(outside, 'model'));
+    const before = await snapshot(outside);
+    await symlink(join(outside, 'model'), join(root, 'models', 'out'));
+    await expect(project.modelPath('out')).rejects.toThrow(/leads outside the project/);
+    await expect(project.deleteModel('out')).rejects.toThrow(/leads outside the project/);
+    await expect(project.renameModel('out', 'other')).rejects.toThrow(/leads outside the project/);
+    await makeModel(join(root, 'models', 'mine'));
+    await expect(project.renameModel('mine', 'out')).rejects.toThrow(/leads outside the project/);
+    expect(await snapshot(outside)).toEqual(before);
+
+    await linkOut('models');
+    await expect(project.modelPath('model')).rejects.toThrow(/leads outside the project/);
+    await expect(project.deleteModel('model')).rejects.toThrow(/leads outside the project/);
+    await expect(project.renameModel('model', 'x')).rejects.toThrow(/leads outside the project/);
+    expect(await snapshot(outside)).toEqual(before);
+    expect(await exists(join(outside, 'x'))).toBe(false);
+    const summary = await project.summary();
+    expect([summary.models, summary.warnings]).toEqual([
+      [],
+      ['models/ leads outside the project; its models are not shown'],
+    ]);
+  });
+
+  it('a model whose studio.json links outside is not listed nor deleted', async () => {
+    await mkdir(join(root, 'models', 'm'));
+    await writeFile(join(outside, 'studio.json'), JSON.stringify(tinyStudio(3)));
+    await symlink(join(outside, 'studio.json'), join(root, 'models', 'm', 'studio.json'));
+    expect((await project.summary()).warnings).toEqual(['models/m: studio.json leads outside the project']);
+    await expect(project.deleteModel('m')).rejects.toThrow(/not a finished model/);
+    expect(await exists(join(root, 'models', 'm', 'studio.json'))).toBe(true);
+  });
+
+  it('exportsPath names a folder in exports/, and refuses a linked exports/ and unsafe names', async () => {
+    expect(await project.exportsPath('take one')).toBe(join(root, 'exports', 'take one'));
+    expect(await project.exportsPath()).toBe(join(root, 'exports'));
+    expect(await project.exportsPath('')).toBe(join(root, 'exports'));
+    await expect(project.exportsPath('../models')).rejects.toThrow(/not a safe export name/);
+    await linkOut('exports');
+    await expect(project.exportsPath('take one')).rejects.toThrow(
+      `${join(root, 'exports', 'take one')}: leads outside the project ${root} (to ${join(outside, 'take one')})`,
+    );
+  });
+
+  it('opens a project whose sub-folder leads outside, without writing there', async () => {
+    await rm(join(root, 'exports'), { recursive: true });
+    await symlink(join(dir, 'missing'), join(root, 'exports'));
+    await Project.open(root);
+    expect(await exists(join(dir, 'missing'))).toBe(false);
+    // A missing sub-folder is made again.
+    await rm(join(root, 'models'), { recursive: true });
+    await Project.open(root);
+    expect(await exists(join(root, 'models'))).toBe(true);
+  });
+
+  it('a project folder reached through a link works as usual', async () => {
+    await symlink(root, join(dir, 'via-link'));
+    const viaLink = await Project.open(join(dir, 'via-link'));
+    const info = await viaLink.importSource('a.wav', tone());
+    expect(await exists(join(root, 'sources', 'a.wav'))).toBe(true);
+    expect(await viaLink.sourcePaths()).toEqual([join(dir, 'via-link', 'sources', info.id)]);
+    expect((await viaLink.readSource(info.id)).samples.length).toBeGreaterThan(0);
+  });
+});
+
+describe('Project.deleteModel', () => {
+  it('deletes a model, and refuses a folder without a valid studio.json, keeping it', async () => {
+    const project = await Project.open(dir, { create: true });
+    await makeModel(join(dir, 'models', 'good'));
+    await writeFile(join(dir, 'models', 'good', 'weights.bin'), 'w');
+    await project.deleteModel('good');
+    expect(await exists(join(dir, 'models', 'good'))).toBe(false);
+
+    // A run still training (the CLI's, say) has no studio.json yet.
+    await mkdir(join(dir, 'models', 'training'));
+    await writeFile(join(dir, 'models', 'training', 'checkpoint.json'), '{}');
+    await expect(project.deleteModel('training')).rejects.toThrow(
+      'models/training is not a finished model (not a model yet (no studio.json)); only a model folder with a valid studio.json is deleted',
+    );
+    await mkdir(join(dir, 'models', 'bad'));
+    await writeFile(join(dir, 'models', 'bad', 'studio.json'), '{"format":"something else"}');
+    await expect(project.deleteModel('bad')).rejects.toThrow(
+      /models\/bad is not a finished model \(studio.json: /,
+    );
+    await expect(project.deleteModel('absent')).rejects.toThrow(/no model "absent"/);
+    await expect(project.deleteModel('../sources')).rejects.toThrow(/no model "\.\.\/sources"/);
+    expect((await readdir(join(dir, 'models'))).sort()).toEqual(['bad', 'training']);
+    expect(await readFile(join(dir, 'models', 'training', 'checkpoint.json'), 'utf8')).toBe('{}');
+  });
+
+  it('renames a model inside models/ and refuses a taken name', async () => {
+    const project = await Project.open(dir, { create: true });
+    await makeModel(join(dir, 'models', 'a'));
+    await makeModel(join(dir, 'models', 'b'));
+    expect(await project.renameModel('a', '../../evil')).toBe('evil');
+    expect((await readdir(join(dir, 'models'))).sort()).toEqual(['b', 'evil']);
+    await expect(project.renameModel('evil', 'b')).rejects.toThrow(/a model named "b" exists already/);
+    expect(await project.modelPath('b')).toBe(project.modelFolder('b'));
   });
 });
 

@@ -9,20 +9,36 @@
 //
 // Every write is atomic (ml/audio/files.ts) and nothing is ever overwritten: an imported file
 // whose name is taken gets " (2)", " (3)", ... Writes to one project are serialised.
-import { existsSync } from 'node:fs';
+//
+// Opening: an existing project opens; an empty folder, or a new one whose parent exists, becomes a
+// project only when the caller asks (`create`), else NoProjectError; a path whose parent does not
+// exist is refused, create or not. Paths inside: every file the project reads or writes is
+// resolved under its folder (resolveInside), and one that leads outside it — through '..', a
+// symbolic link (sources/, models/, exports/, a source file, a model folder), or a broken link —
+// is refused with a ProjectError naming it; project.json itself must be a plain file.
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { cp, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../ml/audio/files.js';
 import { decodeAudio, loadAudioFile, type LoadedAudio } from '../../ml/audio/load.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
 import { studioSchema } from '../../ml/vae/folder.js';
 import type { ModelInfo, ProjectSummary, SourceInfo } from '../../common/api.js';
+import { BrokenLinkError, realPathAllowingMissing } from './grants.js';
 
 /** Something wrong with a project folder or with an id given for it; the message says what. */
 export class ProjectError extends Error {
-  override readonly name = 'ProjectError';
+  override readonly name: string = 'ProjectError';
+}
+
+/**
+ * The folder is not a project yet but could become one: it is empty, or it does not exist and its
+ * parent does. Opening it with `create: true` makes the project (the UI asks "Create a project
+ * here?" first). A ProjectError too, so code that handles those handles this.
+ */
+export class NoProjectError extends ProjectError {
+  override readonly name: string = 'NoProjectError';
 }
 
 export const PROJECT_FILE = 'project.json';
@@ -90,6 +106,39 @@ export interface NewProjectOptions {
   sampleRate?: number;
 }
 
+export interface OpenProjectOptions extends NewProjectOptions {
+  /**
+   * Make a new project where there is none: in an empty folder, or in a new folder whose parent
+   * exists. Without it such a folder is refused with NoProjectError.
+   */
+  create?: boolean;
+}
+
+/** Whether it exists, as what (following links, as opening a folder does); null where it does not. */
+async function kindOf(path: string): Promise<'folder' | 'other' | null> {
+  try {
+    return (await stat(path)).isDirectory() ? 'folder' : 'other';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw new ProjectError(`${path}: cannot read it (${describeFsError(err)})`);
+  }
+}
+
+/** Whether something (a file, a folder, a link even to nothing) has this name. */
+async function present(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** True when `path` is `root` or under it (both absolute and normalised). */
+function isWithin(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
 export class Project {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -107,52 +156,82 @@ export class Project {
   }
 
   /**
-   * Opens the project in `folder`. A folder that does not exist, or is empty, becomes a new
-   * project; a folder with other files but no project.json is refused.
+   * Opens the project in `folder`. An existing project opens. Where there is none: an empty folder,
+   * or a folder that does not exist but whose parent does, becomes a new project with `create`,
+   * and is refused with NoProjectError without it; a path whose parent does not exist, a folder
+   * with other files, a damaged or linked project.json are refused with a ProjectError.
    */
-  static async open(folder: string, options: NewProjectOptions = {}): Promise<Project> {
+  static async open(folder: string, options: OpenProjectOptions = {}): Promise<Project> {
     const path = resolve(folder);
-    let raw: string | null = null;
-    try {
-      raw = await readFile(join(path, PROJECT_FILE), 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT')
-        throw new ProjectError(`${path}: cannot read ${PROJECT_FILE} (${describeFsError(err)})`);
+    const kind = await kindOf(path);
+    if (kind === null) {
+      const parent = dirname(path);
+      if ((await kindOf(parent)) !== 'folder')
+        throw new ProjectError(`${path}: the folder ${parent} does not exist`);
+      if (!options.create) throw new NoProjectError(`${path}: no such folder; create a project here?`);
+      try {
+        // Not recursive: only the last part is new (a mistyped parent is refused above).
+        await mkdir(path);
+      } catch (err) {
+        // Made meanwhile by someone else: then it must be empty, as below.
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw new ProjectError(`${path}: cannot make the folder (${describeFsError(err)})`);
+      }
+      return Project.create(path, options);
     }
-    if (raw === null) return Project.create(path, options);
+    if (kind === 'other') throw new ProjectError(`${path}: is a file, not a project folder`);
+
+    const file = join(path, PROJECT_FILE);
+    const info = await lstat(file).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new ProjectError(`${path}: cannot read ${PROJECT_FILE} (${describeFsError(err)})`);
+    });
+    if (info === null) return Project.create(path, options);
+    if (info.isSymbolicLink())
+      throw new ProjectError(`${file}: a symbolic link; a project's ${PROJECT_FILE} must be a file in it`);
+    if (!info.isFile()) throw new ProjectError(`${file}: not a file`);
+    let raw: string;
+    try {
+      raw = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new ProjectError(`${path}: cannot read ${PROJECT_FILE} (${describeFsError(err)})`);
+    }
     let json: unknown;
     try {
       json = JSON.parse(raw);
     } catch {
-      throw new ProjectError(`${join(path, PROJECT_FILE)}: not valid JSON`);
+      throw new ProjectError(`${file}: not valid JSON`);
     }
     const parsed = projectSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ProjectError(
-        `${join(path, PROJECT_FILE)}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      );
+      throw new ProjectError(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     }
-    for (const sub of FOLDERS) await mkdir(join(path, sub), { recursive: true });
-    return new Project(path, parsed.data);
+    const project = new Project(path, parsed.data);
+    // A missing sub-folder is made again; one that leads outside is left alone (using it is
+    // refused, and summary() says so).
+    for (const sub of FOLDERS) {
+      const inside = await project.resolveInside(sub).catch(() => null);
+      if (inside !== null && !(await present(inside))) await mkdir(inside);
+    }
+    return project;
   }
 
-  private static async create(path: string, options: NewProjectOptions): Promise<Project> {
-    let entries: string[] = [];
+  /** A new project in `path`, an existing folder that must be empty. */
+  private static async create(path: string, options: OpenProjectOptions): Promise<Project> {
+    let entries: string[];
     try {
       entries = await readdir(path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTDIR') throw new ProjectError(`${path}: is a file, not a project folder`);
-      if (code !== 'ENOENT')
-        throw new ProjectError(`${path}: cannot read the folder (${describeFsError(err)})`);
+      throw new ProjectError(`${path}: cannot read the folder (${describeFsError(err)})`);
     }
     if (entries.length > 0) {
       throw new ProjectError(
         `${path}: not a VAE Studio project (no ${PROJECT_FILE}) and not empty; choose an empty or new folder`,
       );
     }
+    if (!options.create)
+      throw new NoProjectError(`${path}: an empty folder, not a project yet; create a project here?`);
     for (const sub of FOLDERS) await mkdir(join(path, sub), { recursive: true });
     const project = new Project(path, {
       format: 'vae-studio-project',
@@ -165,17 +244,54 @@ export class Project {
     return project;
   }
 
+  /**
+   * `parts` joined under the project's folder, after checking that the result stays inside it:
+   * '..' may not climb out, and the real path of its longest existing part (symbolic links
+   * resolved) must be inside the folder's real path. The path returned is the joined one (under
+   * `path`, like modelFolder's), not the real one. Throws ProjectError naming the path otherwise,
+   * also for a broken symbolic link on the way (it could lead anywhere once written through).
+   */
+  async resolveInside(...parts: string[]): Promise<string> {
+    const target = resolve(this.path, ...parts);
+    if (!isWithin(this.path, target))
+      throw new ProjectError(`${target}: leads outside the project ${this.path}`);
+    let root: string;
+    try {
+      root = await realpath(this.path);
+    } catch (err) {
+      throw new ProjectError(`${this.path}: the project folder cannot be read (${describeFsError(err)})`);
+    }
+    let real: string;
+    try {
+      real = await realPathAllowingMissing(target);
+    } catch (err) {
+      if (err instanceof BrokenLinkError)
+        throw new ProjectError(
+          `${target}: leads outside the project ${this.path} (${err.link} is a symbolic link to something that does not exist)`,
+        );
+      throw new ProjectError(`${target}: cannot be resolved (${describeFsError(err)})`);
+    }
+    if (!isWithin(root, real))
+      throw new ProjectError(`${target}: leads outside the project ${this.path} (to ${real})`);
+    return target;
+  }
+
   /** The folder's contents as the UI shows them; a missing source file or a bad model is a warning. */
   async summary(): Promise<ProjectSummary> {
     const warnings: string[] = [];
     const sources = await Promise.all(
       this.data.sources.map(async (entry) => {
         const info = toSourceInfo(entry);
-        const present = await stat(this.sourcePath(entry.id)).then(
+        const file = await this.resolveInside('sources', entry.id).catch(() => null);
+        if (file === null) {
+          info.warnings = [...info.warnings, `unsafe: sources/${entry.id} leads outside the project`];
+          return info;
+        }
+        const isFile = await stat(file).then(
           (s) => s.isFile(),
           () => false,
         );
-        if (!present) info.warnings = [...info.warnings, `missing: sources/${entry.id} is gone`];
+        if (!isFile) info.warnings = [...info.warnings, `missing: sources/${entry.id} is gone`];
         return info;
       }),
     );
@@ -189,6 +305,19 @@ export class Project {
    */
   async importSource(name: string, bytes: Uint8Array, signal?: AbortSignal): Promise<SourceInfo> {
     const audio = decodeAudio(bytes, name, { sampleRate: this.sampleRate });
+    return this.addSource(name, bytes, audio, signal);
+  }
+
+  /**
+   * importSource for bytes already decoded and checked elsewhere (a worker thread): `audio` is what
+   * the decoding learnt. Copies them into sources/ under a safe name that is not taken.
+   */
+  async addSource(
+    name: string,
+    bytes: Uint8Array,
+    audio: DecodedInfo,
+    signal?: AbortSignal,
+  ): Promise<SourceInfo> {
     signal?.throwIfAborted();
     return this.serialised(async () => {
       signal?.throwIfAborted();
@@ -197,7 +326,7 @@ export class Project {
       try {
         await this.save({ ...this.data, sources: [...this.data.sources, entry] }, true);
       } catch (err) {
-        await rm(this.sourcePath(id), { force: true });
+        await rm(await this.sourcePath(id), { force: true });
         throw err;
       }
       return toSourceInfo(entry);
@@ -207,33 +336,43 @@ export class Project {
   async removeSource(id: string): Promise<void> {
     await this.serialised(async () => {
       this.entry(id);
+      // Checked first: a source that leads outside the project is refused, and nothing changes.
+      const file = await this.sourcePath(id);
       await this.save({ ...this.data, sources: this.data.sources.filter((s) => s.id !== id) }, true);
       // project.json no longer mentions it: a failure here leaves only an unlisted file.
-      await rm(this.sourcePath(id), { force: true });
+      await rm(file, { force: true });
     });
   }
 
-  /** Renames models/<id> to a safe, unused name; returns the new id. */
+  /** Renames models/<id> to a safe, unused name; returns the new id. Both stay inside models/. */
   async renameModel(id: string, name: string): Promise<string> {
     return this.serialised(async () => {
-      const from = this.modelFolder(id);
-      if (!existsSync(from))
+      const from = await this.modelPath(id);
+      if (!(await present(from)))
         throw new ProjectError(`no model ${JSON.stringify(id)} in the project ${this.data.name}`);
       const to = safeStem(name);
       if (to === id) return id;
-      if (existsSync(this.modelFolder(to)))
-        throw new ProjectError(`a model named ${JSON.stringify(to)} exists already`);
-      await rename(from, this.modelFolder(to));
+      const target = await this.modelPath(to);
+      if (await present(target)) throw new ProjectError(`a model named ${JSON.stringify(to)} exists already`);
+      await rename(from, target);
       return to;
     });
   }
 
-  /** Deletes models/<id> and everything in it. */
+  /**
+   * Deletes models/<id> and everything in it — only a model: a folder without a valid studio.json
+   * (a run still training there, from the studio or the CLI, or something else) is refused.
+   */
   async deleteModel(id: string): Promise<void> {
     await this.serialised(async () => {
-      const folder = this.modelFolder(id);
-      if (!existsSync(folder))
+      const folder = await this.modelPath(id);
+      if (!(await present(folder)))
         throw new ProjectError(`no model ${JSON.stringify(id)} in the project ${this.data.name}`);
+      const model = await this.modelInfo(id);
+      if (typeof model === 'string')
+        throw new ProjectError(
+          `models/${id} is not a finished model (${model}); only a model folder with a valid studio.json is deleted`,
+        );
       await rm(folder, { recursive: true, force: true });
     });
   }
@@ -241,22 +380,53 @@ export class Project {
   /** A source's audio, mono at the project's rate. */
   async readSource(id: string): Promise<LoadedAudio> {
     const entry = this.entry(id);
-    return loadAudioFile(this.sourcePath(entry.id), { sampleRate: this.sampleRate });
+    return loadAudioFile(await this.sourcePath(entry.id), { sampleRate: this.sampleRate });
   }
 
-  /** The files of the given sources (every source when absent), for training on them. */
+  /**
+   * The files of the given sources (every source when absent), for training on them. Unchecked:
+   * prefer sourcePaths, which refuses a source that leads outside the project.
+   */
   sourceFiles(ids?: string[]): string[] {
-    const chosen = ids ?? this.data.sources.map((s) => s.id);
-    if (chosen.length === 0)
-      throw new ProjectError(`the project ${this.data.name} has no sounds to train on`);
-    return chosen.map((id) => this.sourcePath(this.entry(id).id));
+    return this.chosenSources(ids).map((id) => join(this.path, 'sources', id));
   }
 
-  /** The folder of models/<id>, for an id that names a folder there (never a path). */
+  /** The files of the given sources (every source when absent), each checked to be inside. */
+  async sourcePaths(ids?: string[]): Promise<string[]> {
+    return Promise.all(this.chosenSources(ids).map((id) => this.sourcePath(id)));
+  }
+
+  /**
+   * The folder of models/<id>, for an id that names a folder there (never a path). Unchecked (a
+   * link may lead elsewhere): prefer modelPath before reading or writing through it.
+   */
   modelFolder(id: string): string {
     if (safeStem(id) !== id)
       throw new ProjectError(`no model ${JSON.stringify(id)} in the project ${this.data.name}`);
     return join(this.path, 'models', id);
+  }
+
+  /** modelFolder(id), checked to stay inside the project (the same string when it does). */
+  async modelPath(id: string): Promise<string> {
+    this.modelFolder(id);
+    return this.resolveInside('models', id);
+  }
+
+  /**
+   * exports/<name> (exports/ itself without a name, or with ''), checked to stay inside the
+   * project. `name` is one folder name, not a path.
+   */
+  async exportsPath(name?: string): Promise<string> {
+    if (name === undefined || name === '') return this.resolveInside('exports');
+    if (safeStem(name) !== name) throw new ProjectError(`${JSON.stringify(name)} is not a safe export name`);
+    return this.resolveInside('exports', name);
+  }
+
+  private chosenSources(ids?: string[]): string[] {
+    const chosen = ids ?? this.data.sources.map((s) => s.id);
+    if (chosen.length === 0)
+      throw new ProjectError(`the project ${this.data.name} has no sounds to train on`);
+    return chosen.map((id) => this.entry(id).id);
   }
 
   private entry(id: string): SourceEntry {
@@ -265,12 +435,18 @@ export class Project {
     return entry;
   }
 
-  private sourcePath(id: string): string {
-    return join(this.path, 'sources', id);
+  /** sources/<id> checked to stay inside; `id` is a safe file name (the schema, placeFile). */
+  private async sourcePath(id: string): Promise<string> {
+    return this.resolveInside('sources', id);
   }
 
-  /** Writes the bytes under `wanted`, or the first free "stem (n).wav"; returns the name used. */
+  /**
+   * Writes the bytes under `wanted`, or the first free "stem (n).wav"; returns the name used.
+   * sources/ is checked to be inside; a name in it is only ever created (never written through),
+   * so anything already there under that name — a file, a link — is skipped, not followed.
+   */
   private async placeFile(wanted: string, bytes: Uint8Array): Promise<string> {
+    const folder = await this.resolveInside('sources');
     const stem = wanted.slice(0, -'.wav'.length);
     const taken = new Set(this.data.sources.map((s) => s.id.toLowerCase()));
     for (let n = 1; n <= 1000; n++) {
@@ -278,7 +454,7 @@ export class Project {
       // Case-insensitive, as macOS and Windows compare names.
       if (taken.has(candidate.toLowerCase())) continue;
       try {
-        await writeFileAtomic(this.sourcePath(candidate), bytes, { overwrite: false });
+        await writeFileAtomic(join(folder, candidate), bytes, { overwrite: false });
         return candidate;
       } catch (err) {
         // A file of that name that project.json does not list (left by hand): keep it, go on.
@@ -289,8 +465,12 @@ export class Project {
   }
 
   private async save(data: ProjectJson, overwrite: boolean): Promise<void> {
+    const file = await this.resolveInside(PROJECT_FILE);
+    // A rename would replace a link with a file; refused instead, like a link found at open.
+    if ((await lstat(file).catch(() => null))?.isSymbolicLink())
+      throw new ProjectError(`${file}: a symbolic link; a project's ${PROJECT_FILE} must be a file in it`);
     const bytes = new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`);
-    await writeFileAtomic(join(this.path, PROJECT_FILE), bytes, { overwrite });
+    await writeFileAtomic(file, bytes, { overwrite });
     this.data = data;
   }
 
@@ -301,23 +481,36 @@ export class Project {
   }
 
   private async listModels(warnings: string[]): Promise<ModelInfo[]> {
-    const folder = join(this.path, 'models');
+    const folder = await this.resolveInside('models').catch(() => null);
+    if (folder === null) {
+      warnings.push('models/ leads outside the project; its models are not shown');
+      return [];
+    }
     const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
     const models: ModelInfo[] = [];
+    // Folders only: a link in models/ is not listed (Dirent.isDirectory is false for links).
     for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-      const model = await readModelInfo(join(folder, entry.name), entry.name);
+      if (safeStem(entry.name) !== entry.name) continue;
+      const model = await this.modelInfo(entry.name);
       if (typeof model === 'string') warnings.push(`models/${entry.name}: ${model}`);
       else models.push(model);
     }
     return models;
   }
+
+  /** models/<id>'s summary from its studio.json (read inside the project), or why it is not a model. */
+  private async modelInfo(id: string): Promise<ModelInfo | string> {
+    const file = await this.resolveInside('models', id, 'studio.json').catch(() => null);
+    if (file === null) return 'studio.json leads outside the project';
+    return readModelInfo(file, id);
+  }
 }
 
-/** A model folder's summary from its studio.json, or why it cannot be used. */
-async function readModelInfo(folder: string, id: string): Promise<ModelInfo | string> {
+/** A model's summary from its studio.json, or why it cannot be used. */
+async function readModelInfo(studioFile: string, id: string): Promise<ModelInfo | string> {
   let raw: string;
   try {
-    raw = await readFile(join(folder, 'studio.json'), 'utf8');
+    raw = await readFile(studioFile, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // A training run in progress writes studio.json last.
@@ -353,7 +546,10 @@ async function readModelInfo(folder: string, id: string): Promise<ModelInfo | st
   };
 }
 
-function sourceEntry(id: string, name: string, audio: LoadedAudio): SourceEntry {
+/** What decoding a source learnt about it, as project.json keeps it. */
+export type DecodedInfo = Pick<LoadedAudio, 'durationSeconds' | 'sourceRate' | 'channels' | 'warnings'>;
+
+function sourceEntry(id: string, name: string, audio: DecodedInfo): SourceEntry {
   return {
     id,
     name,
@@ -390,8 +586,10 @@ export async function ensureDemoProject(assets: string, target: string): Promise
   )
     return;
   const staging = `${target}.partial-${randomBytes(6).toString('hex')}`;
+  // The target's parent is the engine's own data folder: made here, as the demo's home.
+  await mkdir(dirname(resolve(target)), { recursive: true });
   try {
-    const project = await Project.open(staging, { name: 'Demo' });
+    const project = await Project.open(staging, { name: 'Demo', create: true });
     const folder = join(assets, 'sources');
     const files = (await readdir(folder)).filter((f) => /\.wav$/i.test(f)).sort();
     for (const file of files) {
