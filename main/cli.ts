@@ -1,9 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { cpus } from 'node:os';
-import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AudioFileError } from '../ml/audio/errors.js';
-import { writeFileAtomic } from '../ml/audio/files.js';
 import { loadAudioFile } from '../ml/audio/load.js';
 import { decodeWav, encodeWav } from '../ml/audio/wav.js';
 import { BackendChoiceError, initBackend } from '../ml/backend.js';
@@ -18,10 +16,11 @@ import { MAX_LATENT, MIN_LATENT, PRESET_NAMES } from '../ml/vae/model.js';
 import { DEFAULT_TRAIN_CONFIG } from '../ml/vae/trainer.js';
 import { exportSounds, interpolate, resynth, sample } from './commands/generate.js';
 import { type TrainOptions, train } from './commands/train.js';
-import { UsageError } from './errors.js';
+import { FileSystemError, UsageError, systemErrorParts } from './errors.js';
+import { OutputGuard, writeOutputFile } from './outputs.js';
 import { packageInfo as pkg, packageRoot } from './package-info.js';
 import { startServer } from './serve/server.js';
-import { Progress } from './progress.js';
+import { Progress, endProgressLine } from './progress.js';
 
 /** A commander parser for a number in [min, max], an integer when `integral`. */
 function numberIn(min: number, max: number, integral: boolean) {
@@ -98,9 +97,9 @@ async function roundtrip(input: string, options: RoundTripOptions): Promise<void
   const progress = new Progress();
   const settings = DEFAULT_FRAME_SETTINGS;
   const inPath = resolve(input);
-  const outPath = resolve(options.out);
-  if (inPath === outPath)
-    throw new UsageError(`${options.out}: the output would overwrite the input; choose another --out`);
+  // Never over the input (by inode, through links), nor a FIFO or a device.
+  const guard = new OutputGuard({ inputs: [input] });
+  guard.check(resolve(options.out), options.out);
 
   const audio = await loadAudioFile(inPath, {
     sampleRate: settings.sampleRate,
@@ -119,8 +118,7 @@ async function roundtrip(input: string, options: RoundTripOptions): Promise<void
     });
     const bytes = encodeWav(result.audio, settings.sampleRate, '16');
     // An explicit --out names the file to write, so replacing it (and making its folder) is what was asked for.
-    await mkdir(dirname(outPath), { recursive: true });
-    await writeFileAtomic(outPath, bytes, { overwrite: true });
+    const outPath = await writeOutputFile(options.out, bytes, guard);
 
     // Measure what was written (16-bit), not the float signal before it.
     const written = decodeWav(bytes, outPath).channels[0];
@@ -323,6 +321,7 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {
+    endProgressLine();
     if (err instanceof CommanderError) {
       // Commander has already printed its message; help and --version end with exit code 0.
       return err.exitCode === 0 ? 0 : 2;
@@ -336,18 +335,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`vae-studio: ${err.message}\n`);
       return 2;
     }
-    if (isSystemError(err)) {
+    if (err instanceof FileSystemError) {
+      process.stderr.write(`vae-studio: ${err.message}\n`);
+      return 1;
+    }
+    const system = systemErrorParts(err);
+    if (system) {
       // A file system failure (permissions, a full disk): the reason and the path, not a stack trace.
-      process.stderr.write(
-        `vae-studio: ${err.path ? `${err.path}: ` : ''}${err.message.replace(/^\w+: /, '')}\n`,
-      );
+      process.stderr.write(`vae-studio: ${system.path ? `${system.path}: ` : ''}${system.reason}\n`);
       return 1;
     }
     process.stderr.write(`vae-studio: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;
   }
-}
-
-function isSystemError(err: unknown): err is NodeJS.ErrnoException {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
 }

@@ -1,3 +1,14 @@
+/** The progress line drawn in place and not yet ended, if any (one at a time on a terminal). */
+let openLine: (() => void) | null = null;
+
+/**
+ * Ends a progress line left open on the terminal, so that an error printed next starts a line of
+ * its own instead of being glued to the bar.
+ */
+export function endProgressLine(): void {
+  openLine?.();
+}
+
 /**
  * Progress on stderr: a line redrawn in place on a terminal, and only the stage names when stderr is
  * a pipe or a file, so logs stay readable. stdout is left to results (and to --json's last line).
@@ -29,6 +40,7 @@ export class Progress {
     const filled = Math.round((width * done) / Math.max(1, total));
     this.stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
     this.#open = true;
+    openLine = this.#endLine;
     if (done >= total) this.#end();
   }
 
@@ -37,8 +49,11 @@ export class Progress {
     this.stream.write(`warning: ${message}\n`);
   }
 
+  readonly #endLine = () => this.#end();
+
   #end(): void {
     if (this.#open) this.stream.write('\n');
     this.#open = false;
+    if (openLine === this.#endLine) openLine = null;
   }
 }

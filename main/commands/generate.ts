@@ -1,7 +1,6 @@
 /** The commands that get sound out of a trained model: resynth, sample, interpolate, export. */
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { writeFileAtomic } from '../../ml/audio/files.js';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { loadAudioFile } from '../../ml/audio/load.js';
 import type { BitDepth } from '../../ml/audio/wav.js';
 import { initBackend } from '../../ml/backend.js';
@@ -12,7 +11,7 @@ import { framesFor, resynthesize, trajectoryToAudio } from '../../ml/vae/generat
 import { VaeModel, blend, stretchTrajectory } from '../../ml/vae/vae-model.js';
 import { UsageError } from '../errors.js';
 import { type ExportRequest, runExport } from '../engine/batch-export.js';
-import { OutputFolder, renderWav } from '../outputs.js';
+import { OutputFolder, OutputGuard, renderWav, writeOutputFile } from '../outputs.js';
 import { Progress } from '../progress.js';
 
 /** A model, its STFT and a progress line: what every generating command needs, released by close(). */
@@ -35,6 +34,18 @@ async function open(modelDir: string) {
 
 const round = (x: number, d = 4) => Number(x.toFixed(d));
 
+/** Runs `work` writing into a staged folder, then moves the files into place; on failure, none. */
+async function finish<T>(folder: OutputFolder, work: () => Promise<T>): Promise<T> {
+  try {
+    const result = await work();
+    await folder.commit();
+    return result;
+  } catch (err) {
+    await folder.abandon();
+    throw err;
+  }
+}
+
 function printJson(result: object): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -49,9 +60,9 @@ export interface ResynthOptions {
 
 export async function resynth(modelDir: string, input: string, options: ResynthOptions): Promise<void> {
   const inPath = resolve(input);
-  const outPath = resolve(options.out);
-  if (inPath === outPath)
-    throw new UsageError(`${options.out}: the output would overwrite the input; choose another --out`);
+  // Never over the input or a file of the model (by inode, through links), nor a FIFO or a device.
+  const guard = new OutputGuard({ inputs: [input], model: modelDir });
+  guard.check(resolve(options.out), options.out);
   const ctx = await open(modelDir);
   try {
     const audio = await loadAudioFile(inPath, {
@@ -66,8 +77,7 @@ export async function resynth(modelDir: string, input: string, options: ResynthO
       seed: options.seed,
     });
     const { bytes } = renderWav(result.audio, ctx.settings.sampleRate, { bitDepth: '16', normalize: 'none' });
-    await mkdir(dirname(outPath), { recursive: true });
-    await writeFileAtomic(outPath, bytes, { overwrite: true });
+    const outPath = await writeOutputFile(options.out, bytes, guard);
     const report = {
       input: inPath,
       output: outPath,
@@ -105,34 +115,42 @@ export async function sample(modelDir: string, options: SampleOptions): Promise<
       { length: options.count },
       (_, i) => `sample-${String(i + 1).padStart(3, '0')}.wav`,
     );
-    const folder = await OutputFolder.open(options.out, { force: false, requireEmpty: false });
+    const folder = await OutputFolder.open(options.out, {
+      force: false,
+      requireEmpty: false,
+      guard: new OutputGuard({ model: modelDir }),
+      staged: true,
+    });
     folder.checkFree(names);
     const progress = new Progress(process.stderr, Boolean(options.json));
-    const frames = framesFor(options.seconds, ctx.settings);
-    const fps = ctx.settings.sampleRate / ctx.settings.hop;
-    const files = [];
-    for (let i = 0; i < options.count; i++) {
-      progress.update('sampling', i, options.count);
-      const seed = options.seed + i;
-      const z = ctx.model.sampleTrajectory(frames, {
-        temperature: options.temperature,
-        motion: options.motion,
-        seed,
-        framesPerSecond: fps,
-      });
-      const audio = trajectoryToAudio(ctx.model, z, ctx.stft, { method: options.phase, seed });
-      const { bytes } = renderWav(audio, ctx.settings.sampleRate, {
-        bitDepth: '16',
-        normalize: 'peak',
-        fade: 0.01,
-      });
-      files.push({
-        file: await folder.write(names[i], bytes),
-        seed,
-        start: Array.from(z.subarray(0, ctx.model.latent), (v) => round(v)),
-      });
-    }
-    progress.update('sampling', options.count, options.count);
+    const files = await finish(folder, async () => {
+      const frames = framesFor(options.seconds, ctx.settings);
+      const fps = ctx.settings.sampleRate / ctx.settings.hop;
+      const written = [];
+      for (let i = 0; i < options.count; i++) {
+        progress.update('sampling', i, options.count);
+        const seed = options.seed + i;
+        const z = ctx.model.sampleTrajectory(frames, {
+          temperature: options.temperature,
+          motion: options.motion,
+          seed,
+          framesPerSecond: fps,
+        });
+        const audio = trajectoryToAudio(ctx.model, z, ctx.stft, { method: options.phase, seed });
+        const { bytes } = renderWav(audio, ctx.settings.sampleRate, {
+          bitDepth: '16',
+          normalize: 'peak',
+          fade: 0.01,
+        });
+        written.push({
+          file: await folder.write(names[i], bytes),
+          seed,
+          start: Array.from(z.subarray(0, ctx.model.latent), (v) => round(v)),
+        });
+      }
+      progress.update('sampling', options.count, options.count);
+      return written;
+    });
     if (options.json)
       printJson({
         out: folder.path,
@@ -167,7 +185,12 @@ export async function interpolate(
       { length: options.steps },
       (_, i) => `step-${String(i + 1).padStart(2, '0')}.wav`,
     );
-    const folder = await OutputFolder.open(options.out, { force: false, requireEmpty: false });
+    const folder = await OutputFolder.open(options.out, {
+      force: false,
+      requireEmpty: false,
+      guard: new OutputGuard({ inputs: [a, b], model: modelDir }),
+      staged: true,
+    });
     folder.checkFree(names);
     const load = async (path: string) => {
       const audio = await loadAudioFile(resolve(path), {
@@ -181,20 +204,23 @@ export async function interpolate(
     const length = Math.max(muA.length, muB.length) / d;
     const trajA = stretchTrajectory(muA, d, length);
     const trajB = stretchTrajectory(muB, d, length);
-    const files = [];
-    for (let s = 0; s < options.steps; s++) {
-      const t = options.steps === 1 ? 0 : s / (options.steps - 1);
-      const audio = trajectoryToAudio(ctx.model, blend(trajA, trajB, t), ctx.stft, {
-        method: options.phase,
-        seed: options.seed,
-      });
-      const { bytes } = renderWav(audio, ctx.settings.sampleRate, {
-        bitDepth: '16',
-        normalize: 'peak',
-        fade: 0.01,
-      });
-      files.push({ file: await folder.write(names[s], bytes), t: round(t) });
-    }
+    const files = await finish(folder, async () => {
+      const written = [];
+      for (let s = 0; s < options.steps; s++) {
+        const t = options.steps === 1 ? 0 : s / (options.steps - 1);
+        const audio = trajectoryToAudio(ctx.model, blend(trajA, trajB, t), ctx.stft, {
+          method: options.phase,
+          seed: options.seed,
+        });
+        const { bytes } = renderWav(audio, ctx.settings.sampleRate, {
+          bitDepth: '16',
+          normalize: 'peak',
+          fade: 0.01,
+        });
+        written.push({ file: await folder.write(names[s], bytes), t: round(t) });
+      }
+      return written;
+    });
     if (options.json) printJson({ out: folder.path, a: resolve(a), b: resolve(b), files });
     else process.stdout.write(`${folder.path}: ${files.length} steps from ${a} to ${b}\n`);
   } finally {
@@ -260,6 +286,13 @@ export async function exportSounds(modelDir: string, options: ExportOptions): Pr
       force: Boolean(options.force),
       requireEmpty: true,
       flag: '--force',
+      guard: new OutputGuard({
+        inputs: [...(options.resynth ?? []), ...(options.path ? [options.path] : [])],
+        model: modelDir,
+      }),
+      // Written beside and renamed into place at the end (runExport commits it), so a failure
+      // part-way leaves nothing that blocks a rerun.
+      staged: true,
     });
     const request: ExportRequest = {
       ...(options.random !== undefined

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AudioFileError } from '../../ml/audio/errors.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
@@ -6,7 +6,8 @@ import type { PresetName } from '../../ml/vae/model.js';
 import { startTraining } from '../../ml/vae/train-job.js';
 import { CHECKPOINT_FILE } from '../../ml/vae/train-protocol.js';
 import { DEFAULT_TRAIN_CONFIG, type EpochReport } from '../../ml/vae/trainer.js';
-import { UsageError } from '../errors.js';
+import { FileSystemError, UsageError, systemErrorParts } from '../errors.js';
+import { OutputGuard, kindOf } from '../outputs.js';
 import { Progress } from '../progress.js';
 
 export interface TrainOptions {
@@ -34,11 +35,21 @@ function epochLine(r: EpochReport): string {
   );
 }
 
+/** The files in a model folder and its subfolders (encoder/, decoder/). */
+function filesIn(folder: string, depth = 2): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() && depth > 0 ? filesIn(join(folder, e.name), depth - 1) : [join(folder, e.name)],
+  );
+}
+
 /** `vae-studio train`: trains in a worker thread; Ctrl-C stops at the next batch, keeping the checkpoint. */
 export async function train(inputs: string[], options: TrainOptions): Promise<number> {
   const progress = new Progress();
   const out = resolve(options.out);
   const checkpoint = join(out, CHECKPOINT_FILE);
+  const found = statSync(out, { throwIfNoEntry: false });
+  if (found && !found.isDirectory())
+    throw new UsageError(`${options.out}: is ${kindOf(found)}, not a folder; choose another --out`);
   if (options.resume) {
     if (!existsSync(checkpoint))
       throw new UsageError(`${options.out}: nothing to resume (no ${CHECKPOINT_FILE})`);
@@ -46,6 +57,11 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
     throw new UsageError(
       `${options.out}: exists and is not empty; use --resume to continue its run, or choose another --out`,
     );
+  }
+  if (found) {
+    // Resuming replaces the model's files: never an input (by inode, through links), a FIFO or a device.
+    const guard = new OutputGuard({ inputs });
+    for (const file of filesIn(out)) guard.check(file);
   }
   const job = startTraining(
     {
@@ -111,6 +127,9 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
     if (outcome.kind === 'input')
       throw new AudioFileError(outcome.file ?? inputs.join(', '), outcome.message);
     if (outcome.kind === 'checkpoint') throw new UsageError(outcome.message);
+    // A full disk or a permission: one line naming the file (the model folder when none is named).
+    const system = outcome.kind === 'internal' ? systemErrorParts(outcome.message) : null;
+    if (system) throw new FileSystemError(system.path ?? out, system.reason);
     const note = outcome.kind === 'diverged' ? `; the last good epoch is in ${checkpoint}` : '';
     throw new Error(`${outcome.message}${note}`);
   }

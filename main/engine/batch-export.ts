@@ -166,7 +166,9 @@ function plan(
 /**
  * Renders and writes every file of the request into `folder`, then the manifests. Refuses up front
  * (before any work) a name the folder already holds, unless it was opened with force. `onProgress`
- * hears each file; an aborted `signal` stops between files, keeping the ones written.
+ * hears each file; an aborted `signal` stops between files. A staged folder
+ * (`OutputFolder.open(…, { staged: true })`) is committed at the end and abandoned on any failure or
+ * abort, so nothing is left that blocks a rerun; a folder not staged keeps the files written.
  */
 export async function runExport(
   model: VaeModel,
@@ -175,6 +177,24 @@ export async function runExport(
   request: ExportRequest,
   folder: OutputFolder,
   options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+): Promise<{ files: ManifestEntry[]; method: PhaseMethod }> {
+  try {
+    const result = await writeExport(model, modelName, stft, request, folder, options);
+    await folder.commit();
+    return result;
+  } catch (err) {
+    await folder.abandon();
+    throw err;
+  }
+}
+
+async function writeExport(
+  model: VaeModel,
+  modelName: string,
+  stft: Stft,
+  request: ExportRequest,
+  folder: OutputFolder,
+  options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal },
 ): Promise<{ files: ManifestEntry[]; method: PhaseMethod }> {
   const settings = model.studio.frames;
   const { items, method } = plan(model, stft, request);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from './files.js';
+import { moveFile, writeFileAtomic } from './files.js';
 
 let dir: string;
 beforeEach(() => {
@@ -64,9 +64,36 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir)).toEqual(['taken.wav']);
   });
 
+  it('names the file asked for, not its temporary, when the system refuses (as Node would)', async () => {
+    const target = join(dir, 'taken.wav');
+    mkdirSync(target);
+    const err = (await writeFileAtomic(target, bytes('x'), { overwrite: true }).catch(
+      (e: unknown) => e,
+    )) as NodeJS.ErrnoException;
+    expect(err).toMatchObject({ code: 'EISDIR', syscall: 'rename', path: target });
+    // The text alone (what a worker thread passes on) still names it.
+    expect(err.message).toBe(`EISDIR: illegal operation on a directory, rename '${target}'`);
+  });
+
   it('fails plainly when the folder does not exist', async () => {
     await expect(
       writeFileAtomic(join(dir, 'missing', 'x.wav'), bytes('x'), { overwrite: false }),
     ).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('moveFile', () => {
+  it('moves without replacing unless asked', async () => {
+    writeFileSync(join(dir, 'a'), 'a');
+    writeFileSync(join(dir, 'b'), 'b');
+    writeFileSync(join(dir, 'c'), 'c');
+    await expect(moveFile(join(dir, 'a'), join(dir, 'b'), { overwrite: false })).rejects.toThrow(
+      /b exists; refusing to overwrite/,
+    );
+    expect(read('b')).toBe('b');
+    await moveFile(join(dir, 'a'), join(dir, 'new'), { overwrite: false });
+    await moveFile(join(dir, 'c'), join(dir, 'b'), { overwrite: true });
+    expect(readdirSync(dir).sort()).toEqual(['b', 'new']);
+    expect([read('new'), read('b')]).toEqual(['a', 'c']);
   });
 });
