@@ -171,29 +171,38 @@ export interface TrainingRun {
 }
 
 /**
- * Every call the UI can make. All are asynchronous and may reject with an Error whose `name` says
- * what kind of failure it is (see ErrorName) and whose `message` can be shown as is.
+ * Every call the UI can make, grouped by the engine service that answers it (one interface per
+ * service, composed into StudioApi; the client is one object with every method). All are
+ * asynchronous and may reject with an Error whose `name` says what kind of failure it is (see
+ * ErrorName) and whose `message` can be shown as is.
  */
-export interface StudioApi {
+export interface SessionApi {
   /** Who is answering: versions, the ML backend (GPU or not) and the FFT. */
   hello(): Promise<Hello>;
+}
+
+/** Projects: the open project, its sounds, its models' folders and snapshots. */
+export interface ProjectsApi {
   /**
-   * Opens a project folder and makes it the current project. An absent or empty folder becomes a
-   * new project. Without a path: the engine's default project, which is the demo project (copied
-   * on first open from the app's assets into the user's data folder) unless the engine was
+   * Opens an existing project folder and makes it the current project. An empty folder, or a new
+   * one whose parent exists, becomes a project only with `{create: true}`; without it the call
+   * rejects with a NoProjectError (the UI asks "Create a project here?"). A path whose parent does
+   * not exist is refused. Without a path: the engine's default project, which is the demo project
+   * (copied on first open from the app's assets into the user's data folder) unless the engine was
    * started with another.
    */
-  openProject(path?: string): Promise<ProjectSummary>;
+  openProject(path?: string, options?: { create?: boolean }): Promise<ProjectSummary>;
   /** Makes a new, empty project named `name` in the user's projects folder and opens it. */
   newProject(name: string): Promise<ProjectSummary>;
   /** The projects opened lately, most recent first (at most ten). */
   recentProjects(): Promise<RecentProject[]>;
-  /** A source of the current project, mono at the project's rate. */
+  /** A source of the current project, mono at the project's rate (decoded in a worker thread). */
   getSourceAudio(id: string): Promise<SourceAudio>;
   /**
    * Copies a WAV file into the current project. `name` is the file's own name (it names the file
    * in errors and, made safe, in sources/). A file that cannot be used is refused with an
-   * AudioFileError naming it and the reason; the project is then unchanged.
+   * AudioFileError naming it and the reason; the project is then unchanged. The file is decoded and
+   * checked in a worker thread, so other calls are answered meanwhile.
    */
   importSource(name: string, bytes: Uint8Array): Promise<SourceInfo>;
   /**
@@ -203,22 +212,52 @@ export interface StudioApi {
   importRecording(name: string, samples: Float32Array, sampleRate: number): Promise<SourceInfo>;
   /** Removes a source from the current project and deletes its copy in sources/. */
   removeSource(id: string): Promise<void>;
-  /**
-   * Trains a new model on the project's sounds in a worker thread; resolves when the run ends
-   * (done, or failed with its message). Progress arrives as 'training' events. Cancelling the call
-   * stops the run at the next batch and keeps its checkpoint, so resumeTraining can continue it.
-   */
-  train(settings: TrainSettings): Promise<TrainingRun>;
-  /** Continues a cancelled or interrupted run from its last checkpoint. */
-  resumeTraining(model: string): Promise<TrainingRun>;
-  /** Renames a model (its folder under models/); resolves to its new id. */
-  renameModel(id: string, name: string): Promise<string>;
-  /** Deletes a model and its folder (the UI asks the user first). */
-  deleteModel(id: string): Promise<void>;
   /** A source's 256-bin frames in [0, 1] (its own peak as the reference), for a spectrogram. */
   getSourceFrames(
     id: string,
   ): Promise<{ frames: number; bins: number; data: Float32Array; hopSeconds: number }>;
+  /**
+   * Renames a model (its folder under models/); resolves to its new id. Maps and auditions of it go
+   * on under the new name; refused while a job uses the model.
+   */
+  renameModel(id: string, name: string): Promise<string>;
+  /**
+   * Deletes a model and its folder (the UI asks the user first). Refused while a job uses it or a
+   * run trains into its folder, and for a folder without a valid studio.json; auditions of it end
+   * with an 'audition' event giving the reason.
+   */
+  deleteModel(id: string): Promise<void>;
+  /** A model's snapshots (favourite points), in the order they were saved. */
+  getSnapshots(model: string): Promise<Snapshot[]>;
+  /** Replaces a model's snapshots (kept in its folder as snapshots.json). */
+  setSnapshots(model: string, snapshots: Snapshot[]): Promise<void>;
+}
+
+/**
+ * Jobs: training runs and exports are owned by the engine, not by the call that started them. A
+ * closed connection only stops watching; any connection can list and cancel them; their records
+ * live in the project and survive an engine restart.
+ */
+export interface JobsApi {
+  /**
+   * Trains a new model on the project's sounds in a worker thread, as a job; resolves when the run
+   * ends (done, or failed with its message). Progress arrives as 'training' events and the job's
+   * changes as 'job' events, to every connection. Cancelling this call (not closing the connection)
+   * cancels the run at the next batch and keeps its checkpoint, so resumeTraining can continue it.
+   */
+  train(settings: TrainSettings): Promise<TrainingRun>;
+  /** Continues a cancelled or interrupted run from its last checkpoint (as a job, like train). */
+  resumeTraining(model: string): Promise<TrainingRun>;
+  /** The runs of the current project that are running, cancelled, failed or interrupted. */
+  listTraining(): Promise<TrainingRun[]>;
+  /** The current project's jobs: those running, then the finished ones, newest first. */
+  listJobs(): Promise<JobInfo[]>;
+  /** Cancels a job, whichever connection started it (a run keeps its checkpoint). */
+  cancelJob(id: string): Promise<void>;
+}
+
+/** Synthesis: maps, renders and sampling, computed in the engine's worker threads. */
+export interface SynthesisApi {
   /**
    * Random sounds from a model: `count` smooth walks from prior draws (temperature scales them),
    * `seconds` long, seeded; for listening (export writes files).
@@ -230,23 +269,26 @@ export interface StudioApi {
     temperature: number,
     seed: number,
   ): Promise<SourceAudio[]>;
-  /** The runs of the current project that are running, cancelled or interrupted. */
-  listTraining(): Promise<TrainingRun[]>;
   /** A source through a model (level-matched), optionally moved in latent space; the audio at the source's length. */
   resynthesize(model: string, source: string, options: ResynthOptions): Promise<SourceAudio>;
   /** The latent map of one of the project's models (computed once per model, then cached). */
   getMap(model: string): Promise<LatentMap>;
-  /** The sound of a latent vector held for `seconds` (PGHI + Griffin-Lim). */
+  /** The sound of a latent vector held for `seconds` (PGHI + Griffin-Lim); far-off vectors are clamped. */
   renderLatent(model: string, z: Float32Array, seconds: number): Promise<SourceAudio>;
-  /** A model's snapshots (favourite points), in the order they were saved. */
-  getSnapshots(model: string): Promise<Snapshot[]>;
-  /** Replaces a model's snapshots (kept in its folder as snapshots.json). */
-  setSnapshots(model: string, snapshots: Snapshot[]): Promise<void>;
   /** The sound of a map point: its latent vector held for `seconds`, decoded, phase by PGHI + Griffin-Lim. */
   renderPoint(model: string, p1: number, p2: number, seconds: number): Promise<SourceAudio>;
+}
+
+/**
+ * Live audition: streams belong to the connection that started them (only it can move or stop
+ * them, and they end when it closes), at most MAX_AUDITIONS per connection, and never more than a
+ * few hops ahead of real time. A stream that ends for any other reason than stopAudition says why
+ * in an 'audition' event.
+ */
+export interface AuditionApi {
   /**
-   * Starts live audition of a model at a map point: its sound streams as 'audio' events, frame by
-   * frame (RTPGHI), until stopAudition (or a minute without a move).
+   * Starts live audition of a model at a map point: its sound streams as 'audio' events to this
+   * connection, frame by frame (RTPGHI), until stopAudition (or a minute without a move).
    */
   startAudition(model: string, p1: number, p2: number): Promise<AuditionStream>;
   /** Moves a live audition to another map point; `sentAt` (the caller's clock, ms) comes back as the `echo` of the first chunk that sounds the move. */
@@ -254,13 +296,50 @@ export interface StudioApi {
   /** Moves a live audition to a latent vector (a slider's edit), like moveAudition. */
   moveAuditionTo(stream: number, z: Float32Array, sentAt: number): Promise<void>;
   stopAudition(stream: number): Promise<void>;
+}
+
+/** Export: batches of WAVs, as jobs. */
+export interface ExportApi {
   /**
-   * Writes a batch of WAVs with manifest.json and manifest.csv; progress arrives as 'progress'
-   * events (job 'export'); cancelling stops between files, keeping those written.
+   * Writes a batch of WAVs with manifest.json and manifest.csv, as a job ('export/<name>'); the
+   * files go into a temporary folder renamed into place when all are written, so a failure or a
+   * cancel leaves nothing behind. Progress arrives as 'progress' events with the job's id.
    */
   exportSounds(settings: ExportSettings): Promise<ExportResult>;
   /** An export of the project's exports/ as one zip file (the browser's download). */
   getExportZip(name: string): Promise<Uint8Array>;
+}
+
+export interface StudioApi extends SessionApi, ProjectsApi, JobsApi, SynthesisApi, AuditionApi, ExportApi {}
+
+/** Live audition streams one connection may run at once. */
+export const MAX_AUDITIONS = 4;
+
+/** A long piece of work the engine owns (a training run or an export). */
+export interface JobInfo {
+  /** 'train/<model>' or 'export/<name>': stable across engine restarts. */
+  id: string;
+  kind: 'train' | 'export';
+  /** The project folder it belongs to. */
+  project: string;
+  /** The model it trains or exports from. */
+  model: string;
+  /**
+   * queued: waiting for a thread; running; done; failed (error says why); cancelled (a run keeps
+   * its checkpoint); interrupted: its engine died mid-run (resumed by itself when its inputs are the
+   * project's own sources, else offered for resume).
+   */
+  state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+  /** Epochs (train) or files (export) done of the total. */
+  progress: { done: number; total: number };
+  /** A training run's figures, every epoch so far; empty for an export. */
+  history: EpochSummary[];
+  /** What it made: the training run's end, or the export's files. */
+  result: TrainingRun | ExportResult | null;
+  error: string | null;
+  /** ISO times. */
+  startedAt: string;
+  endedAt: string | null;
 }
 
 /** What the export dialog asks for (docs/design.md, "The project": exports). */
@@ -286,7 +365,11 @@ export interface ExportSettings {
   filePrefix?: string;
   /** The export's name: its folder under the project's exports/ (made safe and unique). */
   name: string;
-  /** Under Electron: a folder the user chose, written into instead of exports/ (it must be empty). */
+  /**
+   * Under Electron: a folder the user chose in main's native dialog, written into instead of
+   * exports/ (it must be empty). Honoured only when main granted the engine that path; refused from
+   * a browser.
+   */
   folder?: string;
 }
 
@@ -311,8 +394,12 @@ export type StudioMethod = keyof StudioApi;
 export type StudioEvent =
   /** The engine is up and answering (sent once per engine process, and again after a restart). */
   | { type: 'ready'; version: string }
-  /** A long job's progress: `done` of `total` units. */
+  /** A long job's progress: `done` of `total` units (`job` is the JobInfo id). */
   | { type: 'progress'; job: string; done: number; total: number }
+  /** A job started, ended or changed state (sent to every connection). */
+  | { type: 'job'; job: JobInfo }
+  /** A live audition of this connection ended by itself: idle, its model deleted, an error. */
+  | { type: 'audition'; stream: number; state: 'ended'; reason: string }
   /** The current project changed (a source imported or removed, by this or another window). */
   | { type: 'project'; project: ProjectSummary }
   /** A chunk of a live audition's sound, to be played straight after the previous one. */
@@ -320,6 +407,8 @@ export type StudioEvent =
   /** A training run moved on: a batch (`batch`), an epoch (`report`), or its end (`run.status`). */
   | {
       type: 'training';
+      /** The job's id ('train/<model>'). */
+      job: string;
       run: TrainingRun;
       report?: EpochSummary;
       batch?: { done: number; total: number };
@@ -336,6 +425,8 @@ export type ErrorName =
   | 'AudioFileError'
   /** The project folder or an id in it is wrong (no project open, unknown source, ...). */
   | 'ProjectError'
+  /** openProject on an empty or new folder without `create`: the UI asks before making a project. */
+  | 'NoProjectError'
   /** The request was malformed: unknown method, wrong arguments, too large, not decodable. */
   | 'ProtocolError'
   /** The call was cancelled by its caller. */
@@ -347,6 +438,22 @@ export type ErrorName =
 
 /** What a method gets besides its arguments when it is called through the protocol. */
 export interface CallContext {
-  /** Aborted when the caller cancels or disconnects; long calls check it and stop. */
+  /**
+   * Aborted when the caller cancels (reason: an AbortError) or its connection closes (reason: a
+   * DisconnectedError); long calls check it and stop. Jobs stop only on a cancel: a closed
+   * connection merely stops watching them.
+   */
   signal: AbortSignal;
+  /** The connection the call came over: what it starts and owns (audition streams) ends with it. */
+  connection?: Connection;
+}
+
+/** One client's connection to the engine, as the engine's services see it. */
+export interface Connection {
+  /** Unique in the engine process. */
+  readonly id: number;
+  /** Sends an event to this connection only. */
+  send(event: StudioEvent): void;
+  /** Runs `listener` once when the connection closes; returns the unsubscribe. */
+  onClose(listener: () => void): () => void;
 }

@@ -39,6 +39,8 @@ describe('request validation', () => {
       'sample',
       'resumeTraining',
       'listTraining',
+      'listJobs',
+      'cancelJob',
       'renderLatent',
       'getSnapshots',
       'setSnapshots',
@@ -55,6 +57,11 @@ describe('request validation', () => {
     expect(parseRequest(call('hello', []))).toEqual(call('hello', []));
     expect(parseRequest(call('openProject', []))).toEqual(call('openProject', []));
     expect(parseRequest(call('openProject', ['/tmp/p']))).toEqual(call('openProject', ['/tmp/p']));
+    expect(parseRequest(call('openProject', ['/tmp/p', { create: true }]))).toEqual(
+      call('openProject', ['/tmp/p', { create: true }]),
+    );
+    expect(refusal(call('openProject', ['/tmp/p', { create: 'yes' }])).message).toMatch(/create/);
+    expect(parseRequest(call('cancelJob', ['train/m']))).toEqual(call('cancelJob', ['train/m']));
     const bytes = new Uint8Array([1, 2, 3]);
     expect(parseRequest(call('importSource', ['a.wav', bytes]))).toEqual(
       call('importSource', ['a.wav', bytes]),

@@ -47,8 +47,11 @@ interface MethodSpec {
 export const METHODS = {
   hello: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
   openProject: {
-    args: z.tuple([z.string().min(1).max(4096).optional()]),
-    arity: 1,
+    args: z.tuple([
+      z.string().min(1).max(4096).optional(),
+      z.object({ create: z.boolean().optional() }).optional(),
+    ]),
+    arity: 2,
     maxBytes: MAX_CALL_BYTES,
   },
   newProject: { args: z.tuple([z.string().min(1).max(120)]), arity: 1, maxBytes: MAX_CALL_BYTES },
@@ -123,6 +126,8 @@ export const METHODS = {
   },
   resumeTraining: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   listTraining: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
+  listJobs: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
+  cancelJob: { args: z.tuple([z.string().min(1).max(300)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   renderLatent: {
     args: z.tuple([
       z.string().min(1).max(255),

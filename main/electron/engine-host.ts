@@ -17,6 +17,8 @@ export { ENGINE_CONNECT_MESSAGE } from '../engine/process-entry-protocol.js';
 export interface ConnectableEngine<Port> extends EngineProcess {
   /** A new port to the engine, whose other end the engine now serves. */
   connect(): Port;
+  /** A message to the engine process itself (main's folder grants), where the host can send one. */
+  post?(message: unknown): void;
 }
 
 /** One window, as the host talks to it. */

@@ -46,6 +46,10 @@ export function utilityEngine(options: UtilityEngineOptions): ConnectableEngine<
     },
     transport,
     connect,
+    /** A message to the engine process's parentPort (a folder grant from a native dialog). */
+    post(message: unknown) {
+      if (!exit) child.postMessage(message);
+    },
     onExit(listener) {
       if (exit) listener(exit);
       else exitListeners.push(listener);

@@ -1,138 +1,233 @@
-// Live audition: a model's sound at a moving point of its latent map, synthesised frame by frame
-// with RTPGHI (ml/synth/stream.ts) and streamed to the UI as 'audio' events, one hop of 128
-// samples at a time, paced by the wall clock a few hops ahead of real time. A move takes effect at
-// once: the next frames are made from the new point and sent straight away, and the first chunk
-// that carries the changed sound echoes the move's timestamp, so the UI can measure the latency
-// from its pointer event to that sound.
-import type { StudioEvent } from '../../common/api.js';
-import { fromUnitFrames } from '../../ml/features/scale.js';
-import { createRealFft, type RealFft } from '../../ml/synth/fft.js';
-import { RtPghiSynth } from '../../ml/synth/stream.js';
-import type { VaeModel } from '../../ml/vae/vae-model.js';
+// The audition service: live audition streams, owned by the connection that started them. The
+// streams themselves run in the audition worker (audition-worker.ts); this side keeps who owns
+// which stream, routes each stream's audio to its owner alone, ends a connection's streams when it
+// closes, caps them per connection, and tells an owner why a stream ended by itself.
+import { Worker } from 'node:worker_threads';
+import {
+  MAX_AUDITIONS,
+  type AuditionApi,
+  type AuditionStream,
+  type CallContext,
+  type Connection,
+  type StudioEvent,
+} from '../../common/api.js';
+import type { BackendName } from '../../ml/backend.js';
+import type { FromAuditionWorker, ToAuditionWorker } from './audition-worker.js';
+import { type Project, ProjectError } from './project.js';
+import { workerUrl } from '../../ml/worker-url.js';
 
-/** Hops produced ahead of the wall clock: the stream's own latency, traded against gaps. */
-const LEAD_HOPS = 2;
-const TICK_MS = 5;
-/** An audition that hears no move for this long stops by itself (a closed window, a lost client). */
-const IDLE_STOP_MS = 60_000;
-
-interface Stream {
-  id: number;
-  model: VaeModel;
-  fft: RealFft;
-  synth: RtPghiSynth;
-  z: Float32Array;
-  startedAt: number;
-  hops: number;
-  /** The timestamp of the last move whose changed sound has not been sent yet. */
-  pendingEcho: number | null;
-  /** Frames still to push before the move's frame comes out of RTPGHI's one-frame delay. */
-  echoAfter: number;
-  lastMove: number;
-  timer: ReturnType<typeof setInterval>;
+interface Record {
+  owner: Connection | null;
+  folder: string;
+  unwatch: () => void;
 }
 
-export class Auditions {
-  readonly #streams = new Map<number, Stream>();
-  readonly #emit: (event: StudioEvent) => void;
-  #next = 1;
+export interface AuditionServiceOptions {
+  backend?: BackendName;
+  /** A stream with no move for this long ends (default a minute); tests shorten it. */
+  idleMs?: number;
+}
 
-  constructor(emit: (event: StudioEvent) => void) {
+export class AuditionService implements AuditionApi {
+  readonly #project: () => Project;
+  /** Events for in-process callers (no connection): the engine's own listeners. */
+  readonly #emit: (event: StudioEvent) => void;
+  readonly #options: AuditionServiceOptions;
+  readonly #streams = new Map<number, Record>();
+  readonly #starting = new Map<number, { resolve(f: AuditionStream): void; reject(e: Error): void }>();
+  #worker: Worker | null = null;
+  #next = 1;
+  #disposed = false;
+
+  constructor(
+    project: () => Project,
+    emit: (event: StudioEvent) => void,
+    options: AuditionServiceOptions = {},
+  ) {
+    this.#project = project;
     this.#emit = emit;
+    this.#options = options;
   }
 
-  async start(
-    model: VaeModel,
+  async startAudition(model: string, p1: number, p2: number, context?: CallContext): Promise<AuditionStream> {
+    const owner = context?.connection ?? null;
+    const folder = await this.#project().modelPath(model);
+    const mine = [...this.#streams.values()].filter((r) => r.owner === owner).length;
+    if (mine >= MAX_AUDITIONS) {
+      throw new ProjectError(`at most ${MAX_AUDITIONS} live auditions at once; stop one first`);
+    }
+    if (this.#disposed) throw new ProjectError('the engine has shut down');
+    const stream = this.#next++;
+    const unwatch = owner?.onClose(() => this.#stop(stream)) ?? (() => {});
+    this.#streams.set(stream, { owner, folder, unwatch });
+    const started = new Promise<AuditionStream>((resolve, reject) =>
+      this.#starting.set(stream, { resolve, reject }),
+    );
+    this.#post({ type: 'start', stream, folder, p1, p2 });
+    try {
+      return await started;
+    } catch (err) {
+      this.#forgetStream(stream);
+      if ((err as Error).name === 'NoModelError')
+        throw new ProjectError(`no model ${JSON.stringify(model)} in the project`);
+      throw err;
+    }
+  }
+
+  async moveAudition(
+    stream: number,
     p1: number,
     p2: number,
-  ): Promise<{ stream: number; sampleRate: number; hop: number }> {
-    const settings = model.studio.frames;
-    const fft = await createRealFft(settings.windowSize);
-    const id = this.#next++;
-    const stream: Stream = {
-      id,
-      model,
-      fft,
-      synth: new RtPghiSynth(fft, settings),
-      z: model.mapPointToLatent(p1, p2),
-      startedAt: performance.now(),
-      hops: 0,
-      pendingEcho: null,
-      echoAfter: 0,
-      lastMove: performance.now(),
-      timer: setInterval(() => this.#tick(stream), TICK_MS),
+    sentAt: number,
+    context?: CallContext,
+  ): Promise<void> {
+    if (this.#owned(stream, context)) this.#post({ type: 'move', stream, p1, p2, sentAt });
+  }
+
+  async moveAuditionTo(
+    stream: number,
+    z: Float32Array,
+    sentAt: number,
+    context?: CallContext,
+  ): Promise<void> {
+    if (this.#owned(stream, context)) this.#post({ type: 'moveTo', stream, z, sentAt });
+  }
+
+  async stopAudition(stream: number, context?: CallContext): Promise<void> {
+    if (this.#owned(stream, context)) this.#stop(stream);
+  }
+
+  /** Ends every stream of the model in `folder`, telling each owner `reason` (the model is being deleted). */
+  endModel(folder: string, reason: string): void {
+    if ([...this.#streams.values()].some((r) => r.folder === folder))
+      this.#post({ type: 'endModel', folder, reason });
+    else this.#worker?.postMessage({ type: 'forget', folder } satisfies ToAuditionWorker);
+  }
+
+  /** The model's folder was renamed: its streams go on. */
+  rekey(from: string, to: string): void {
+    for (const record of this.#streams.values()) if (record.folder === from) record.folder = to;
+    this.#worker?.postMessage({ type: 'rekey', from, to } satisfies ToAuditionWorker);
+  }
+
+  /** Streams running now (all connections). */
+  get count(): number {
+    return this.#streams.size;
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    for (const stream of [...this.#streams.keys()]) this.#forgetStream(stream);
+    for (const [, pending] of this.#starting) pending.reject(new ProjectError('the engine has shut down'));
+    this.#starting.clear();
+    const worker = this.#worker;
+    this.#worker = null;
+    await worker?.terminate();
+  }
+
+  /** Whether the caller owns the stream; a stream of another connection is refused, an unknown one ignored. */
+  #owned(stream: number, context?: CallContext): boolean {
+    const record = this.#streams.get(stream);
+    if (!record) return false;
+    if (record.owner !== (context?.connection ?? null)) {
+      throw new ProjectError(`audition ${stream} belongs to another window`);
+    }
+    return true;
+  }
+
+  #stop(stream: number): void {
+    if (!this.#streams.has(stream)) return;
+    this.#forgetStream(stream);
+    this.#worker?.postMessage({ type: 'stop', stream } satisfies ToAuditionWorker);
+  }
+
+  #forgetStream(stream: number): void {
+    this.#streams.get(stream)?.unwatch();
+    this.#streams.delete(stream);
+  }
+
+  #send(record: Record | undefined, event: StudioEvent): void {
+    if (!record) return;
+    if (record.owner) record.owner.send(event);
+    else this.#emit(event);
+  }
+
+  #post(message: ToAuditionWorker): void {
+    this.#ensureWorker().postMessage(message);
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(workerUrl('./audition-worker.js', import.meta.url), {
+      workerData: { backend: this.#options.backend, idleMs: this.#options.idleMs },
+    });
+    worker.unref();
+    worker.on('message', (message: FromAuditionWorker) => this.#onMessage(message));
+    const lost = (why: string) => {
+      if (this.#worker !== worker) return;
+      this.#worker = null;
+      for (const [stream, pending] of this.#starting) {
+        pending.reject(new Error(`the audition worker stopped (${why})`));
+        this.#starting.delete(stream);
+      }
+      for (const [stream, record] of [...this.#streams]) {
+        this.#forgetStream(stream);
+        this.#send(record, {
+          type: 'audition',
+          stream,
+          state: 'ended',
+          reason: `the audition worker stopped (${why})`,
+        });
+      }
     };
-    this.#streams.set(id, stream);
-    this.#tick(stream);
-    return { stream: id, sampleRate: settings.sampleRate, hop: settings.hop };
+    worker.on('error', (err) => lost(err.message));
+    worker.on('exit', (code) => lost(`exit code ${code}`));
+    this.#worker = worker;
+    return worker;
   }
 
-  move(id: number, p1: number, p2: number, sentAt: number): void {
-    const stream = this.#streams.get(id);
-    if (stream) this.moveTo(id, stream.model.mapPointToLatent(p1, p2), sentAt);
-  }
-
-  moveTo(id: number, z: Float32Array, sentAt: number): void {
-    const stream = this.#streams.get(id);
-    if (!stream || z.length !== stream.model.latent) return;
-    stream.z = Float32Array.from(z);
-    stream.pendingEcho = sentAt;
-    // The frame made from the new point leaves RTPGHI one push later.
-    stream.echoAfter = 2;
-    stream.lastMove = performance.now();
-    this.#produce(stream, 2);
-  }
-
-  stop(id: number): void {
-    const stream = this.#streams.get(id);
-    if (!stream) return;
-    clearInterval(stream.timer);
-    stream.fft.dispose();
-    this.#streams.delete(id);
-  }
-
-  dispose(): void {
-    for (const id of [...this.#streams.keys()]) this.stop(id);
-  }
-
-  #tick(stream: Stream): void {
-    const now = performance.now();
-    if (now - stream.lastMove > IDLE_STOP_MS) return this.stop(stream.id);
-    const settings = stream.model.studio.frames;
-    const due =
-      Math.floor(((now - stream.startedAt) / 1000) * (settings.sampleRate / settings.hop)) + LEAD_HOPS;
-    if (due > stream.hops) this.#produce(stream, Math.min(due - stream.hops, 64));
-  }
-
-  /** Makes `count` hops of audio from the current point and sends them as one chunk. */
-  #produce(stream: Stream, count: number): void {
-    const { model } = stream;
-    const settings = model.studio.frames;
-    const z = new Float32Array(count * model.latent);
-    for (let i = 0; i < count; i++) z.set(stream.z, i * model.latent);
-    const unit = model.decode(z);
-    const magnitude = fromUnitFrames(unit, model.studio.ref, settings.floorDb);
-    const bins = settings.bins;
-    const frame = new Float32Array(bins + 1);
-    const samples = new Float32Array(count * settings.hop);
-    let filled = 0;
-    let echo: number | undefined;
-    for (let i = 0; i < count; i++) {
-      frame.set(magnitude.subarray(i * bins, (i + 1) * bins));
-      const out = stream.synth.push(frame);
-      samples.set(out, filled);
-      filled += out.length;
-      if (stream.pendingEcho !== null && --stream.echoAfter <= 0) {
-        echo = stream.pendingEcho;
-        stream.pendingEcho = null;
+  #onMessage(message: FromAuditionWorker): void {
+    switch (message.type) {
+      case 'started': {
+        const pending = this.#starting.get(message.stream);
+        this.#starting.delete(message.stream);
+        const { stream, sampleRate, hop } = message;
+        if (!this.#streams.has(stream)) {
+          // Its owner went while it started.
+          this.#worker?.postMessage({ type: 'stop', stream } satisfies ToAuditionWorker);
+          pending?.reject(new ProjectError('the audition was stopped'));
+        } else pending?.resolve({ stream, sampleRate, hop });
+        break;
+      }
+      case 'failed': {
+        const pending = this.#starting.get(message.stream);
+        this.#starting.delete(message.stream);
+        const error = new Error(message.error.message);
+        error.name = message.error.name;
+        pending?.reject(error);
+        break;
+      }
+      case 'audio': {
+        const { stream, samples, echo } = message;
+        this.#send(this.#streams.get(stream), {
+          type: 'audio',
+          stream,
+          samples,
+          ...(echo !== undefined ? { echo } : {}),
+        });
+        break;
+      }
+      case 'ended': {
+        const record = this.#streams.get(message.stream);
+        this.#forgetStream(message.stream);
+        this.#send(record, {
+          type: 'audition',
+          stream: message.stream,
+          state: 'ended',
+          reason: message.reason,
+        });
+        break;
       }
     }
-    stream.hops += count;
-    this.#emit({
-      type: 'audio',
-      stream: stream.id,
-      samples: samples.subarray(0, filled),
-      ...(echo !== undefined ? { echo } : {}),
-    });
   }
 }

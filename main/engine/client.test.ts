@@ -22,7 +22,7 @@ function fakeEngine() {
     async hello() {
       return HELLO;
     },
-    async openProject(path?: string, context?: CallContext) {
+    async openProject(path?: string, _options?: { create?: boolean }, context?: CallContext) {
       seen.push({ method: 'openProject', args: [path], signal: context?.signal });
       if (path === 'hang') {
         await new Promise<void>((resolve) => {
@@ -50,6 +50,8 @@ function fakeEngine() {
     sample: () => Promise.reject(new Error('not in this fake')),
     resumeTraining: () => Promise.reject(new Error('not in this fake')),
     listTraining: async () => [],
+    listJobs: async () => [],
+    cancelJob: () => Promise.reject(new Error('not in this fake')),
     renderLatent: () => Promise.reject(new Error('not in this fake')),
     getSnapshots: async () => [],
     setSnapshots: async () => {},

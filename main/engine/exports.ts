@@ -1,9 +1,10 @@
-// Exports of a project's models (the export dialog): written by the engine into the project's
-// exports/<name>/, or under Electron into a folder the user chose; offered to a browser as a zip.
+// Exports of a project's models (the export dialog). The export service (export-service.ts) owns
+// the job and the folders; the files themselves are written by exportInto, in a worker thread,
+// into a temporary folder that the service renames into place. Offered to a browser as a zip.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import type { ExportResult, ExportSettings, StudioEvent } from '../../common/api.js';
+import type { ExportSettings } from '../../common/api.js';
 import { createRealFft } from '../../ml/synth/fft.js';
 import { Stft } from '../../ml/synth/stft.js';
 import type { VaeModel } from '../../ml/vae/vae-model.js';
@@ -11,7 +12,7 @@ import { OutputFolder } from '../outputs.js';
 import { type ExportRequest, runExport } from './batch-export.js';
 import { type Project, ProjectError, safeStem } from './project.js';
 
-function request(settings: ExportSettings, model: VaeModel, project: Project): ExportRequest {
+function request(settings: ExportSettings, model: VaeModel, inputs: string[]): ExportRequest {
   const format = {
     seconds: settings.seconds,
     seed: 0,
@@ -40,31 +41,18 @@ function request(settings: ExportSettings, model: VaeModel, project: Project): E
         ...format,
       };
     case 'resynth':
-      return { kind: 'resynth', inputs: project.sourceFiles(settings.sources), ...format };
+      return { kind: 'resynth', inputs, ...format };
   }
 }
 
-/** The stem of a safe, not yet used folder name under exports/. */
-async function freeName(project: Project, wanted: string): Promise<string> {
-  const stem = safeStem(wanted);
-  const taken = new Set(await readdir(join(project.path, 'exports')).catch(() => [] as string[]));
-  for (let n = 1; n <= 1000; n++) {
-    const name = n === 1 ? stem : `${stem} (${n})`;
-    if (!taken.has(name)) return name;
-  }
-  throw new ProjectError(`too many exports named ${wanted}`);
-}
-
-export async function exportSounds(
-  project: Project,
+/** The files of an export, written into `path` (a new or empty folder); resolves to their names. */
+export async function exportInto(
   model: VaeModel,
   settings: ExportSettings,
-  emit: (event: StudioEvent) => void,
-  signal?: AbortSignal,
-): Promise<ExportResult> {
-  const name = settings.folder ? null : await freeName(project, settings.name);
-  const path = settings.folder ?? join(project.path, 'exports', name!);
-  // A chosen folder must be empty: nothing of the user's is ever replaced.
+  inputs: string[],
+  path: string,
+  options: { signal?: AbortSignal; onProgress?(done: number, total: number): void },
+): Promise<string[]> {
   const folder = await OutputFolder.open(path, { force: false, requireEmpty: true });
   const fft = await createRealFft(model.studio.frames.windowSize);
   try {
@@ -72,18 +60,11 @@ export async function exportSounds(
       model,
       settings.model,
       new Stft(fft, model.studio.frames),
-      request(settings, model, project),
+      request(settings, model, inputs),
       folder,
-      {
-        signal,
-        onProgress: (done, total) => emit({ type: 'progress', job: 'export', done, total }),
-      },
+      options,
     );
-    return {
-      folder: folder.path,
-      name,
-      files: [...files.map((f) => f.file), 'manifest.json', 'manifest.csv'],
-    };
+    return [...files.map((f) => f.file), 'manifest.json', 'manifest.csv'];
   } finally {
     fft.dispose();
   }
@@ -92,7 +73,9 @@ export async function exportSounds(
 /** exports/<name>/ as a zip (stored, not deflated: WAVs barely compress). */
 export async function exportZip(project: Project, name: string): Promise<Uint8Array> {
   if (safeStem(name) !== name) throw new ProjectError(`no export ${JSON.stringify(name)}`);
-  const dir = join(project.path, 'exports', name);
+  const dir = await project.exportsPath(name).catch(() => {
+    throw new ProjectError(`no export ${JSON.stringify(name)} in the project ${project.name}`);
+  });
   let entries: string[];
   try {
     entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);

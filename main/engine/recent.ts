@@ -46,6 +46,8 @@ export class RecentProjects {
   /** A folder for a new project called `name` that does not exist yet. */
   async freeProjectFolder(name: string): Promise<string> {
     const stem = safeStem(name);
+    // The projects folder is the app's own: made here, so a first new project has a parent.
+    await mkdir(this.#projects, { recursive: true });
     for (let n = 1; n <= 1000; n++) {
       const folder = join(this.#projects, n === 1 ? stem : `${stem} (${n})`);
       if (!existsSync(folder)) return folder;

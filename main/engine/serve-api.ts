@@ -1,8 +1,10 @@
 // The engine's side of the protocol: answers one transport's requests with a StudioApi
 // implementation. Every request is validated (protocol.ts) before the engine sees it; a bad one is
-// answered with a ProtocolError and the connection goes on. Each call gets an AbortSignal that a
-// cancel, or the transport closing, aborts.
-import type { CallContext, StudioApi, StudioEvent } from '../../common/api.js';
+// answered with a ProtocolError and the connection goes on. Each call gets a CallContext: an
+// AbortSignal that a cancel aborts with an AbortError and the transport closing with a
+// DisconnectedError (jobs tell the two apart: only a cancel stops them), and the Connection, which
+// owns what the call starts for it (audition streams) and gets the events meant for it alone.
+import type { CallContext, Connection, StudioApi, StudioEvent } from '../../common/api.js';
 import {
   METHODS,
   parseRequest,
@@ -25,6 +27,21 @@ export interface ApiConnection {
   close(): void;
 }
 
+/** The reason a call's signal is aborted with when its connection closes. */
+export class DisconnectedError extends Error {
+  override readonly name = 'DisconnectedError';
+  constructor() {
+    super('the connection closed');
+  }
+}
+
+/** Whether a signal was aborted because its connection went away (not by a cancel). */
+export function disconnected(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof DisconnectedError;
+}
+
+let nextConnection = 1;
+
 /** Error names that describe the request or the user's data, not a bug in the engine. */
 const EXPECTED_ERRORS = new Set(['ProtocolError', 'AudioFileError', 'ProjectError', 'AbortError']);
 
@@ -34,6 +51,20 @@ export function serveApi(
   options: ServeApiOptions = {},
 ): ApiConnection {
   const inFlight = new Map<number, AbortController>();
+  const closeListeners = new Set<() => void>();
+  let connectionClosed = false;
+  const connection: Connection = {
+    id: nextConnection++,
+    send: (event) => send({ type: 'event', event }),
+    onClose(listener) {
+      if (connectionClosed) {
+        queueMicrotask(listener);
+        return () => {};
+      }
+      closeListeners.add(listener);
+      return () => closeListeners.delete(listener);
+    },
+  };
 
   const send = (message: EngineMessage) => {
     if (transport.closed) return;
@@ -77,7 +108,7 @@ export function serveApi(
     }
     const controller = new AbortController();
     inFlight.set(id, controller);
-    const context: CallContext = { signal: controller.signal };
+    const context: CallContext = { signal: controller.signal, connection };
     // The context follows the method's declared parameters, so optional ones are padded.
     const padded = [...args, ...Array(METHODS[method].arity - args.length).fill(undefined), context];
     const fn = engine[method] as (...a: unknown[]) => Promise<unknown>;
@@ -104,7 +135,7 @@ export function serveApi(
   };
 
   const abortAll = () => {
-    for (const controller of inFlight.values()) controller.abort();
+    for (const controller of inFlight.values()) controller.abort(new DisconnectedError());
     inFlight.clear();
   };
 
@@ -112,10 +143,20 @@ export function serveApi(
   const unsubscribeEvents = engine.onEvent?.((event) => send({ type: 'event', event }));
   let unsubscribeClose = () => {};
   const close = () => {
+    if (connectionClosed) return;
+    connectionClosed = true;
     unsubscribeMessages();
     unsubscribeEvents?.();
     unsubscribeClose();
     abortAll();
+    for (const listener of [...closeListeners]) {
+      try {
+        listener();
+      } catch (err) {
+        options.onInternalError?.(err, 'close');
+      }
+    }
+    closeListeners.clear();
   };
   unsubscribeClose = transport.onClose(close);
   return { close };

@@ -25,7 +25,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   client.close();
-  engine.dispose();
+  await engine.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -66,7 +66,7 @@ describe('the engine through the client', () => {
 
   it('imports and removes sources, announcing each change', async () => {
     const folder = join(dir, 'mine');
-    expect((await client.openProject(folder)).sources).toEqual([]);
+    expect((await client.openProject(folder, { create: true })).sources).toEqual([]);
     const events: StudioEvent[] = [];
     client.onEvent((e) => events.push(e));
     const wav = encodeWav(sine(220, 22050, 4410, 0.5), 22050, '16');

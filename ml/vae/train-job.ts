@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { TrainEvent, TrainRequest, TrainSummary } from './train-protocol.js';
+import { workerUrl } from '../worker-url.js';
 
 export type TrainOutcome =
   | { status: 'done'; summary: TrainSummary }
@@ -27,7 +28,7 @@ export function startTraining(
 ): TrainJob {
   const cancel = new SharedArrayBuffer(4);
   const flag = new Int32Array(cancel);
-  const worker = new Worker(new URL('./train-worker.js', import.meta.url), {
+  const worker = new Worker(workerUrl('./train-worker.js', import.meta.url), {
     workerData: { ...request, cancel },
   });
   const outcome = new Promise<TrainOutcome>((resolve) => {

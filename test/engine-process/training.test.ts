@@ -48,7 +48,7 @@ describe.skipIf(!built)(
       try {
         const first = await supervisor.start();
         const client = createClient(first.transport);
-        await client.openProject(project);
+        await client.openProject(project, { create: true });
         for (const name of ['vowels.wav', 'plucks.wav'])
           await client.importSource(name, await readFile(join(demo, name)));
 

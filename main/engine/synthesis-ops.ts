@@ -1,0 +1,240 @@
+// What the synthesis service computes, in a worker thread (compute-worker.ts), from a leased model
+// and files the engine's main thread has already resolved inside the project: latent maps (the
+// training frames' posterior means on the plane of their first two principal components, with
+// meyda's descriptors), random sounds, resynthesis and renders of held points.
+import type { LatentMap, ResynthOptions, SourceAudio } from '../../common/api.js';
+import { loadAudioFile } from '../../ml/audio/load.js';
+import { analyze } from '../../ml/features/analyze.js';
+import { toUnitFrames } from '../../ml/features/scale.js';
+import { createRealFft } from '../../ml/synth/fft.js';
+import { Stft } from '../../ml/synth/stft.js';
+import { framesFor, resynthesize, trajectoryToAudio } from '../../ml/vae/generate.js';
+import { type VaeModel, blend, stretchTrajectory } from '../../ml/vae/vae-model.js';
+import { fadeEdges } from '../outputs.js';
+import { ProjectError } from './project.js';
+
+/** Generated sound fades in and out over 10 ms: it starts and stops abruptly otherwise. */
+const EDGE_FADE = 0.01;
+
+/** A training sound the project still has: its id and its file. */
+export interface MapSource {
+  id: string;
+  file: string;
+}
+
+/**
+ * How far from the training data a decoded point may go: its distance from the data's mean is
+ * capped at this many times the data's total spread (the root of the summed variances along the
+ * principal axes). Far beyond the data the decoder saturates (+30 dBFS at 1e6) or overflows (NaN).
+ */
+const LATENT_REACH = 4;
+
+/** A latent vector brought within reach of the model's training data (NaN becomes the mean). */
+export function clampLatent(model: VaeModel, z: Float32Array): Float32Array {
+  const { mean, std } = model.studio.pca;
+  const spread = Math.sqrt(std.reduce((s, v) => s + v * v, 0)) || 1;
+  const out = new Float32Array(z.length);
+  let norm = 0;
+  for (let d = 0; d < z.length; d++) {
+    const v = Number.isFinite(z[d]) ? z[d] - mean[d] : 0;
+    out[d] = v;
+    norm += v * v;
+  }
+  norm = Math.sqrt(norm);
+  const scale = norm > LATENT_REACH * spread ? (LATENT_REACH * spread) / norm : 1;
+  // Within reach: the vector as it was (only non-finite values replaced by the mean's).
+  for (let d = 0; d < z.length; d++)
+    out[d] = scale === 1 && Number.isFinite(z[d]) ? z[d] : mean[d] + out[d] * scale;
+  return out;
+}
+
+/** A map point brought within reach (see clampLatent), as its latent vector. */
+export function pointToLatent(model: VaeModel, p1: number, p2: number): Float32Array {
+  const [s1, s2] = model.studio.pca.std;
+  const bound = (v: number, s: number) =>
+    Number.isFinite(v) ? Math.max(-LATENT_REACH * s * 4, Math.min(LATENT_REACH * s * 4, v)) : 0;
+  return clampLatent(model, model.mapPointToLatent(bound(p1, s1), bound(p2, s2)));
+}
+
+/** The latent map of `model` over the training sounds the project still has. */
+export async function computeMap(
+  model: VaeModel,
+  id: string,
+  sources: MapSource[],
+  missing: string[],
+  signal?: AbortSignal,
+): Promise<LatentMap> {
+  const settings = model.studio.frames;
+  if (sources.length === 0) {
+    throw new ProjectError(
+      `${id}: none of the sounds it was trained on are in this project (${missing.join(', ')})`,
+    );
+  }
+  const dimMin = new Float32Array(model.latent).fill(Infinity);
+  const dimMax = new Float32Array(model.latent).fill(-Infinity);
+  const parts = {
+    p1: [] as number[],
+    p2: [] as number[],
+    source: [] as number[],
+    frame: [] as number[],
+    loudness: [] as number[],
+    centroid: [] as number[],
+    flatness: [] as number[],
+  };
+  for (const [index, source] of sources.entries()) {
+    signal?.throwIfAborted();
+    const audio = await loadAudioFile(source.file, { sampleRate: settings.sampleRate });
+    const a = analyze(audio.samples, settings, { descriptors: true });
+    const { mu } = model.encode(toUnitFrames(a.amplitude, model.studio.ref, settings.floorDb));
+    for (let j = 0; j < mu.length; j++) {
+      const d = j % model.latent;
+      if (mu[j] < dimMin[d]) dimMin[d] = mu[j];
+      if (mu[j] > dimMax[d]) dimMax[d] = mu[j];
+    }
+    for (let f = 0; f < a.frames; f++) {
+      const [p1, p2] = model.latentToMapPoint(mu.subarray(f * model.latent, (f + 1) * model.latent));
+      parts.p1.push(p1);
+      parts.p2.push(p2);
+      parts.source.push(index);
+      parts.frame.push(f);
+      parts.loudness.push(a.descriptors!.loudness[f]);
+      parts.centroid.push(a.descriptors!.centroidHz[f]);
+      parts.flatness.push(a.descriptors!.flatness[f]);
+    }
+  }
+  const [s1, s2] = model.studio.pca.std;
+  return {
+    model: id,
+    sources: sources.map((s) => s.id),
+    p1: Float32Array.from(parts.p1),
+    p2: Float32Array.from(parts.p2),
+    source: Uint16Array.from(parts.source),
+    frame: Uint32Array.from(parts.frame),
+    loudness: Float32Array.from(parts.loudness),
+    centroidHz: Float32Array.from(parts.centroid),
+    flatness: Float32Array.from(parts.flatness),
+    hopSeconds: settings.hop / settings.sampleRate,
+    std: [s1, s2],
+    missing,
+    mean: Float32Array.from(model.studio.pca.mean),
+    axes: [
+      Float32Array.from(model.studio.pca.components[0]),
+      Float32Array.from(model.studio.pca.components[1]),
+    ],
+    dimMin,
+    dimMax,
+  };
+}
+
+/** Random sounds: smooth walks from prior draws, decoded with PGHI + Griffin-Lim. */
+export async function sampleSounds(
+  model: VaeModel,
+  count: number,
+  seconds: number,
+  temperature: number,
+  seed: number,
+): Promise<SourceAudio[]> {
+  const settings = model.studio.frames;
+  const fft = await createRealFft(settings.windowSize);
+  try {
+    const stft = new Stft(fft, settings);
+    const out: SourceAudio[] = [];
+    for (let i = 0; i < count; i++) {
+      const z = model.sampleTrajectory(framesFor(seconds, settings), {
+        temperature,
+        seed: seed + i,
+        framesPerSecond: settings.sampleRate / settings.hop,
+      });
+      out.push({
+        sampleRate: settings.sampleRate,
+        samples: fadeEdges(
+          trajectoryToAudio(model, z, stft, { method: 'pghi-gl', iterations: 16, seed: seed + i }),
+          EDGE_FADE,
+          settings.sampleRate,
+        ),
+      });
+    }
+    return out;
+  } finally {
+    fft.dispose();
+  }
+}
+
+/**
+ * A source (its file) through the model, optionally offset along a direction or morphed toward
+ * another source (`morphFile`).
+ */
+export async function resynthesizeFile(
+  model: VaeModel,
+  id: string,
+  file: string,
+  morphFile: string | null,
+  options: ResynthOptions,
+): Promise<SourceAudio> {
+  const settings = model.studio.frames;
+  const read = async (path: string) =>
+    (await loadAudioFile(path, { sampleRate: settings.sampleRate })).samples;
+  const samples = await read(file);
+  const d = model.latent;
+  let target: Float32Array | null = null;
+  const fft = await createRealFft(settings.windowSize);
+  try {
+    const stft = new Stft(fft, settings);
+    if (options.morph && morphFile) {
+      target = resynthesize(model, await read(morphFile), stft, { method: 'source' }).mu;
+    }
+    const direction = (() => {
+      const o = options.offset;
+      if (!o) return null;
+      if (o.direction === 'axis1' || o.direction === 'axis2') {
+        const axis = o.direction === 'axis1' ? 0 : 1;
+        return Float32Array.from(
+          model.studio.pca.components[axis],
+          (v) => v * o.amount * model.studio.pca.std[axis],
+        );
+      }
+      if (o.direction >= d)
+        throw new ProjectError(`${id} has ${d} latent dimensions; there is no z${o.direction + 1}`);
+      const v = new Float32Array(d);
+      v[o.direction] = o.amount;
+      return v;
+    })();
+    const transform = (mu: Float32Array): Float32Array => {
+      let out = mu;
+      if (target && options.morph)
+        out = blend(out, stretchTrajectory(target, d, out.length / d), options.morph.amount);
+      if (direction) out = out.map((v, i) => v + direction[i % d]);
+      return out;
+    };
+    const r = resynthesize(model, samples, stft, { method: options.phase ?? 'source', transform });
+    return { sampleRate: settings.sampleRate, samples: r.audio };
+  } finally {
+    fft.dispose();
+  }
+}
+
+/** A latent vector (clamped within reach of the data) held for `seconds`, PGHI + Griffin-Lim. */
+export async function renderLatent(
+  model: VaeModel,
+  id: string,
+  z: Float32Array,
+  seconds: number,
+): Promise<SourceAudio> {
+  if (z.length !== model.latent)
+    throw new ProjectError(`${id} has ${model.latent} latent dimensions, not ${z.length}`);
+  const held = clampLatent(model, z);
+  const settings = model.studio.frames;
+  const frames = framesFor(seconds, settings);
+  const trajectory = new Float32Array(frames * model.latent);
+  for (let f = 0; f < frames; f++) trajectory.set(held, f * model.latent);
+  const fft = await createRealFft(settings.windowSize);
+  try {
+    const audio = trajectoryToAudio(model, trajectory, new Stft(fft, settings), {
+      method: 'pghi-gl',
+      iterations: 16,
+    });
+    return { sampleRate: settings.sampleRate, samples: fadeEdges(audio, EDGE_FADE, settings.sampleRate) };
+  } finally {
+    fft.dispose();
+  }
+}
