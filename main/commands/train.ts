@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { AudioFileError } from '../../ml/audio/errors.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
 import type { PresetName } from '../../ml/vae/model.js';
@@ -9,6 +9,12 @@ import { DEFAULT_TRAIN_CONFIG, type EpochReport } from '../../ml/vae/trainer.js'
 import { FileSystemError, UsageError, systemErrorParts } from '../errors.js';
 import { OutputGuard, kindOf } from '../outputs.js';
 import { Progress } from '../progress.js';
+import {
+  inProject,
+  readTrainingRecord,
+  type TrainingRecord,
+  TrainingRecordWriter,
+} from '../engine/training-record.js';
 
 export interface TrainOptions {
   out: string;
@@ -63,6 +69,39 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
     const guard = new OutputGuard({ inputs });
     for (const file of filesIn(out)) guard.check(file);
   }
+  const epochs = options.epochs ?? DEFAULT_TRAIN_CONFIG.epochs;
+  // A run into a project's models/ keeps the same record the engine's jobs keep, so the studio
+  // lists it (running while this process lives, interrupted after). A failing record never stops training.
+  const recorder = inProject(out) ? new TrainingRecordWriter(out) : null;
+  const previous = options.resume && recorder ? await readTrainingRecord(out) : null;
+  let record: TrainingRecord | null = recorder
+    ? {
+        status: 'running',
+        pid: process.pid,
+        settings: {
+          name: basename(out),
+          preset: options.preset,
+          latent: options.latent,
+          epochs: options.epochs ?? previous?.settings.epochs ?? epochs,
+          batch: options.batch,
+          beta: options.beta,
+        },
+        inputs: inputs.map((i) => resolve(i)),
+        sourceIds: null,
+        epoch: previous?.epoch ?? 0,
+        history: previous?.history ?? [],
+        origin: 'cli',
+        startedAt: previous?.startedAt ?? new Date().toISOString(),
+        endedAt: null,
+        updatedAt: new Date().toISOString(),
+      }
+    : null;
+  const note = (change: Partial<TrainingRecord>) => {
+    if (!recorder || !record) return Promise.resolve();
+    record = { ...record, ...change, updatedAt: new Date().toISOString() };
+    return recorder.write(record).catch(() => undefined);
+  };
+  await note({});
   const job = startTraining(
     {
       inputs: inputs.map((i) => resolve(i)),
@@ -72,7 +111,7 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
         ...DEFAULT_TRAIN_CONFIG,
         preset: options.preset,
         latent: options.latent,
-        epochs: options.epochs ?? DEFAULT_TRAIN_CONFIG.epochs,
+        epochs,
         batch: options.batch,
         beta: options.beta,
         warmupEpochs: options.warmup,
@@ -100,9 +139,12 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
         case 'batch':
           progress.update(`epoch ${event.epoch}`, event.done, event.total);
           break;
-        case 'epoch':
+        case 'epoch': {
           progress.stage(epochLine(event.report));
+          const history = (record?.history ?? []).filter((h) => Number(h.epoch) < event.report.epoch);
+          void note({ epoch: event.report.epoch, history: [...history, { ...event.report }] });
           break;
+        }
       }
     },
   );
@@ -119,6 +161,15 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+  await note({
+    status: outcome.status,
+    ...(outcome.status === 'done'
+      ? { epoch: outcome.summary.epochs }
+      : outcome.status === 'cancelled'
+        ? { epoch: outcome.epoch }
+        : { message: outcome.message }),
+    endedAt: new Date().toISOString(),
+  });
   if (outcome.status === 'cancelled') {
     progress.stage(`stopped; ${outcome.epoch} epochs are in ${checkpoint}; continue with --resume`);
     return 130;

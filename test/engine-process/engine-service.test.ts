@@ -15,6 +15,7 @@ import { webSocketTransport } from '../../common/transport.js';
 import { createEngine, type Engine } from '../../main/engine/service.js';
 import { packageRoot } from '../../main/package-info.js';
 import { startServer, type RunningServer } from '../../main/serve/server.js';
+import { runCli } from '../cli.js';
 
 const built = existsSync(join(packageRoot(), 'dist', 'main', 'engine', 'compute-worker.js'));
 const demo = join(packageRoot(), 'assets', 'demo');
@@ -339,6 +340,31 @@ describe.skipIf(!built)(
       const job = (await client.listJobs()).find((j) => j.id === 'train/from-cli');
       expect(job?.state).toBe('interrupted');
       expect(engine.stats().runningJobs).toBe(0);
+    });
+
+    it("lists a CLI run into the project's models/ as a job, with its history", async () => {
+      const client = await connect();
+      await client.openProject(project);
+      const out = join(project, 'models', 'cli-run');
+      const r = runCli([
+        'train',
+        join(demo, 'sources', 'vowels.wav'),
+        '--out',
+        out,
+        '--preset',
+        'compact',
+        '--latent',
+        '4',
+        '--epochs',
+        '2',
+        '--batch',
+        '128',
+      ]);
+      expect(r.stderr).not.toMatch(/Error/);
+      expect(r.status).toBe(0);
+      const job = (await client.listJobs()).find((j) => j.id === 'train/cli-run');
+      expect(job).toMatchObject({ kind: 'train', state: 'done', progress: { done: 2, total: 2 } });
+      expect(job?.history.map((h) => h.epoch)).toEqual([1, 2]);
     });
   },
 );
