@@ -80,14 +80,13 @@ if (!app.requestSingleInstanceLock()) {
   let engineProcess: ConnectableEngine<MessagePortMain> | null = null;
   const postGrant = (target: ConnectableEngine<MessagePortMain>, grant: EngineGrantMessage) => {
     // utility-engine.ts's `post` (child.postMessage); without it the engine refuses the folder.
-    const post = (target as { post?: (message: unknown) => void }).post;
-    if (typeof post !== 'function') {
+    if (!target.post) {
       console.error(`engine: cannot grant ${grant.path}: the engine process takes no messages from main`);
       return;
     }
     try {
       // Queued by Electron until the process has started.
-      post.call(target, grant);
+      target.post(grant);
     } catch (err) {
       // It has exited: its restart gets every grant again.
       console.error('engine: grant not delivered:', err);

@@ -41,7 +41,7 @@ export interface ServerOptions {
   /** The built renderer; without it / shows a placeholder page. */
   staticDir?: string;
   /** The engine to serve; default one made here with createEngine (and disposed on close). */
-  engine?: ServedApi & { dispose?(): void };
+  engine?: ServedApi & { dispose?(): void | Promise<void> };
   /** Passed to createEngine when the server makes the engine. */
   engineOptions?: Omit<EngineOptions, 'defaultProject'>;
   /** More hostnames a browser may reach the server by (a LAN name, say). */
@@ -141,7 +141,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        ownEngine?.dispose();
+        await ownEngine?.dispose();
       })();
       return closing;
     },
