@@ -30,3 +30,41 @@ test('hears the map while the pointer moves, and says how late the sound is', as
   await page.keyboard.press('ArrowLeft');
   await expect(latency).toContainText(/median/);
 });
+
+test('a live audition the engine ends by itself stops here and says why', async ({
+  page,
+  served,
+  context,
+}) => {
+  test.skip(served.app !== null, 'the second window here is a browser page on serve');
+  await page.goto(served.url);
+  await expect(page.getByTestId('source').first()).toBeVisible();
+  // A model of its own to delete (the demo's stays for the other specs).
+  await page.getByLabel('Name', { exact: true }).fill('short-lived');
+  await page.getByLabel('Latent size', { exact: true }).fill('2');
+  await page.getByLabel('Epochs', { exact: true }).fill('1');
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('train-status')).toContainText('short-lived: done after epoch 1 of 1', {
+    timeout: 30_000,
+  });
+  await page.getByRole('button', { name: 'Explore short-lived' }).click();
+  await expect(page.locator('canvas[data-points]')).toHaveAttribute('data-points', /^\d+$/, {
+    timeout: 30_000,
+  });
+  const live = page.getByLabel('Hear while moving');
+  await live.check();
+  await expect(page.getByTestId('latency')).toBeVisible();
+  await expect(page.getByTestId('hearing')).toHaveText('Playing live audition');
+
+  // Another window deletes the model: the engine ends the audition and tells this window why.
+  const other = await context.newPage();
+  other.on('dialog', (dialog) => void dialog.accept());
+  await other.goto(served.url);
+  await other.getByRole('button', { name: 'Delete short-lived' }).click();
+  await expect(other.getByRole('button', { name: 'Delete short-lived' })).toHaveCount(0);
+  await other.close();
+
+  await expect(page.getByTestId('hearing')).toHaveText('Live audition ended: its model was deleted');
+  await expect(live).not.toBeChecked();
+  await expect(page.getByTestId('latency')).toHaveCount(0);
+});

@@ -55,3 +55,58 @@ test('cancels at the next batch and resumes from the checkpoint', async ({ page,
   const again = Number(/after epoch (\d+)/.exec((await status.textContent())!)![1]);
   expect(again).toBeGreaterThan(stopped);
 });
+
+test('a reload during training shows the run still going, with its curve so far', async ({
+  page,
+  served,
+}) => {
+  test.setTimeout(120_000);
+  await page.goto(served.url);
+  await expect(page.getByTestId('source').first()).toBeVisible();
+  await fill(page, { Name: 'reloaded', 'Latent size': '4', Epochs: '300', Batch: '128' });
+  await page.getByRole('button', { name: 'Start training' }).click();
+  const chart = page.getByTestId('loss-chart');
+  await expect(chart).toHaveAttribute('data-epochs', /^([2-9]|\d{2,})$/, { timeout: 60_000 });
+  const before = Number(await chart.getAttribute('data-epochs'));
+
+  // The page that started the run goes; the run is the engine's and goes on.
+  await page.reload();
+  const status = page.getByTestId('train-status');
+  await expect(status).toContainText(/reloaded: epoch \d+ of 300/);
+  // Shown at once from the engine's job list, not rebuilt from the epochs that come next: the
+  // curve holds every epoch so far, the figure says at least as many.
+  const shown = Number(await chart.getAttribute('data-epochs'));
+  expect(shown).toBeGreaterThanOrEqual(before);
+  const epoch = Number(/epoch (\d+) of 300/.exec((await status.textContent())!)![1]);
+  expect(epoch).toBeGreaterThanOrEqual(before);
+  await expect(page.getByTestId('train-figures')).toContainText(/reconstruction [\d.]+/);
+  const cancel = page.getByRole('button', { name: 'Cancel training' });
+  await expect(cancel).toBeVisible();
+  if (process.env.UI_SHOTS) {
+    await page.getByTestId('train').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${process.env.UI_SHOTS}/train-after-reload.png` });
+  }
+  // It keeps reporting to the new page, and the new page can cancel it.
+  await expect
+    .poll(async () => Number(await chart.getAttribute('data-epochs')), { timeout: 30_000 })
+    .toBeGreaterThan(shown);
+  await cancel.click();
+  await expect(status).toContainText(/reloaded: cancelled after epoch \d+ of 300/, { timeout: 30_000 });
+  await expect(page.getByRole('button', { name: 'Resume reloaded' })).toBeVisible();
+});
+
+test('a name that is taken trains as "name (2)", and the panel follows that run', async ({
+  page,
+  served,
+}) => {
+  await page.goto(served.url);
+  await expect(page.getByTestId('source').first()).toBeVisible();
+  await fill(page, { Name: 'twice', 'Latent size': '2', Epochs: '1', Batch: '256' });
+  const status = page.getByTestId('train-status');
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(status).toContainText('twice: done after epoch 1 of 1', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(status).toContainText('twice (2): done after epoch 1 of 1', { timeout: 60_000 });
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', '1');
+  await expect(page.getByTestId('model').filter({ hasText: 'twice (2)' })).toBeVisible();
+});

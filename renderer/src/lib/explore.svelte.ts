@@ -12,6 +12,8 @@ export class Explorer {
   /** What is playing, in words ("bells.wav at 1.25 s", "the point (0.50, −1.20)"). */
   hearing = $state<string | null>(null);
   error = $state<string | null>(null);
+  /** Why the last live audition ended by itself (its model deleted, idle a minute, an error). */
+  ended = $state<string | null>(null);
   readonly #audio = new Map<string, { samples: Float32Array; sampleRate: number }>();
   /** The live audition, while one runs. */
   audition = $state.raw<AuditionStream | null>(null);
@@ -30,6 +32,7 @@ export class Explorer {
   async startAudition(client: StudioClient, p1: number, p2: number): Promise<void> {
     if (!this.model || this.audition || this.#starting) return;
     this.latencies = [];
+    this.ended = null;
     this.#starting = (async () => {
       try {
         this.audition = await client.startAudition(this.model!, p1, p2);
@@ -57,6 +60,15 @@ export class Explorer {
     if (this.hearing === 'live audition') this.hearing = null;
   }
 
+  /** The engine ended a live audition of this window by itself: let it go, and say why. */
+  onEnded(stream: number, reason: string): void {
+    if (this.audition?.stream !== stream) return;
+    this.audition = null;
+    this.latencies = [];
+    if (this.hearing === 'live audition') this.hearing = null;
+    this.ended = `Live audition ended: ${reason}`;
+  }
+
   /** A chunk of the live audition: queued gaplessly; an echoed move's latency is recorded. */
   onAudio(player: Player, stream: number, samples: Float32Array, echo?: number): void {
     const audition = this.audition;
@@ -75,6 +87,7 @@ export class Explorer {
     this.model = model;
     this.map = null;
     this.error = null;
+    this.ended = null;
     this.loading = true;
     try {
       const map = await client.with({ timeoutMs: 0 }).getMap(model);
@@ -126,6 +139,7 @@ export class Explorer {
     this.model = null;
     this.map = null;
     this.hearing = null;
+    this.ended = null;
   }
 
   /** Forgets cached audio (after an import or removal the project's sources may differ). */

@@ -9,13 +9,21 @@ export class Exporter {
   /** Under Electron: the folder the user chose (else the project's exports/). */
   folder = $state<string | null>(null);
   #abort: AbortController | null = null;
+  /** This window's export job ('export/<name>'), once the engine has said which it is. */
+  #job: string | null = null;
 
   get running(): boolean {
     return this.#abort !== null;
   }
 
-  onProgress(done: number, total: number): void {
-    if (this.#abort) this.progress = { done, total };
+  /** An export job started: while this window's export waits for its id, the first to start is it. */
+  onJob(id: string, kind: string, state: string): void {
+    if (this.#abort && this.#job === null && kind === 'export' && state === 'running') this.#job = id;
+  }
+
+  /** An export's progress: shown for this window's export only (others may run beside it). */
+  onProgress(job: string, done: number, total: number): void {
+    if (this.#abort && (this.#job === null || this.#job === job)) this.progress = { done, total };
   }
 
   async chooseFolder(): Promise<void> {
@@ -28,6 +36,7 @@ export class Exporter {
     this.progress = { done: 0, total: 1 };
     const abort = new AbortController();
     this.#abort = abort;
+    this.#job = null;
     try {
       this.result = await client
         .with({ signal: abort.signal, timeoutMs: 0 })
@@ -41,6 +50,7 @@ export class Exporter {
           : (err as Error).message;
     } finally {
       this.#abort = null;
+      this.#job = null;
       this.progress = null;
     }
   }

@@ -40,6 +40,8 @@ export class Studio {
   /** Files the last imports refused, each with the reason (the rest of the project is untouched). */
   problems = $state<{ file: string; reason: string }[]>([]);
   importing = $state(0);
+  /** A folder that holds no project yet: the page asks before making one there. */
+  createAsk = $state<string | null>(null);
   readonly player = new Player();
   readonly training = new TrainingSession();
   readonly explorer = new Explorer();
@@ -86,10 +88,18 @@ export class Studio {
     this.#client = client;
     this.#unsubscribe = client.onEvent((event: StudioEvent) => {
       if (event.type === 'project') {
+        const moved = this.project?.path !== event.project.path;
         this.project = event.project;
         this.explorer.forget();
-      } else if (event.type === 'progress' && event.job === 'export') {
-        this.exporter.onProgress(event.done, event.total);
+        // Another window opened another project (the engine has one): show its runs.
+        if (moved) void this.training.load(client, event.project.path).catch(() => undefined);
+      } else if (event.type === 'progress' && event.job.startsWith('export/')) {
+        this.exporter.onProgress(event.job, event.done, event.total);
+      } else if (event.type === 'job') {
+        this.exporter.onJob(event.job.id, event.job.kind, event.job.state);
+        this.training.onJob(client, event.job);
+      } else if (event.type === 'audition') {
+        this.explorer.onEnded(event.stream, event.reason);
       } else if (event.type === 'audio') {
         this.explorer.onAudio(this.player, event.stream, event.samples, event.echo);
       } else if (event.type === 'training') {
@@ -106,22 +116,30 @@ export class Studio {
     await this.#switch(() => client.openProject(this.project?.path));
   }
 
-  /** Opens another project: the explorer, details and results of the last one are let go. */
-  async #switch(open: () => Promise<ProjectSummary>): Promise<void> {
+  /**
+   * Opens another project: the explorer, details and results of the last one are let go, and a run
+   * training in the new one is shown. `refused` may take an error over (true: handled).
+   */
+  async #switch(
+    open: () => Promise<ProjectSummary>,
+    refused: (err: Error) => boolean = () => false,
+  ): Promise<void> {
     const client = this.#client;
     if (!client) return;
     try {
+      const opened = await open();
       if (this.explorer.audition) await this.explorer.stopAudition(client);
-      this.project = await open();
+      this.project = opened;
+      this.error = null;
       this.explorer.close();
       this.explorer.forget();
       this.detail = null;
       this.resynth = null;
       this.samples = [];
       this.recent = await client.recentProjects();
-      await this.training.refresh(client);
+      await this.training.load(client, this.project.path);
     } catch (err) {
-      this.error = (err as Error).message;
+      if (!refused(err as Error)) this.error = (err as Error).message;
     }
   }
 
@@ -130,9 +148,27 @@ export class Studio {
     if (client) await this.#switch(() => client.newProject(name));
   }
 
+  /** Opens a project by its folder; a folder with no project yet is asked about first (createAsk). */
   async openProject(path: string): Promise<void> {
     const client = this.#client;
-    if (client) await this.#switch(() => client.openProject(path));
+    this.createAsk = null;
+    if (client)
+      await this.#switch(
+        () => client.openProject(path),
+        (err) => {
+          if (err.name !== 'NoProjectError') return false;
+          this.createAsk = path;
+          return true;
+        },
+      );
+  }
+
+  /** The answer to "Create a project here?": yes makes and opens it; no leaves everything as it was. */
+  async answerCreate(create: boolean): Promise<void> {
+    const path = this.createAsk;
+    const client = this.#client;
+    this.createAsk = null;
+    if (create && path && client) await this.#switch(() => client.openProject(path, { create: true }));
   }
 
   /** Under Electron: the native folder picker. */
@@ -237,6 +273,11 @@ export class Studio {
 
   async train(settings: TrainSettings): Promise<void> {
     if (this.#client) await this.training.start(this.#client, settings);
+  }
+
+  /** Cancels the run the training panel shows, whichever window started it. */
+  async cancelTraining(): Promise<void> {
+    if (this.#client) await this.training.cancel(this.#client);
   }
 
   async resumeTraining(model: string): Promise<void> {

@@ -5,6 +5,7 @@ export type {
   ExportResult,
   ExportSettings,
   Hello,
+  JobInfo,
   LatentMap,
   ModelInfo,
   ProjectSummary,
