@@ -130,8 +130,14 @@ export class JobService implements JobsApi {
     const project = this.#options.project();
     const runs: TrainingRun[] = [];
     for (const job of await this.#trainingJobs(project)) {
-      if (job.state === 'done') continue;
-      runs.push(job.result as TrainingRun);
+      if (job.state === 'done' || job.state === 'queued') continue;
+      runs.push({
+        model: job.model,
+        status: job.state,
+        epoch: job.progress.done,
+        epochs: job.progress.total,
+        ...(job.error ? { message: job.error } : {}),
+      });
     }
     return runs.sort((a, b) => a.model.localeCompare(b.model));
   }

@@ -43,7 +43,13 @@ export function disconnected(signal: AbortSignal): boolean {
 let nextConnection = 1;
 
 /** Error names that describe the request or the user's data, not a bug in the engine. */
-const EXPECTED_ERRORS = new Set(['ProtocolError', 'AudioFileError', 'ProjectError', 'AbortError']);
+const EXPECTED_ERRORS = new Set([
+  'ProtocolError',
+  'AudioFileError',
+  'ProjectError',
+  'NoProjectError',
+  'AbortError',
+]);
 
 export function serveApi(
   engine: ServedApi,

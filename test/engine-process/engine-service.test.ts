@@ -204,6 +204,9 @@ describe.skipIf(!built)(
       const running = (await b.listJobs()).find((j) => j.id === 'train/tiny');
       expect(running?.state).toBe('running');
       expect(running?.history.length).toBeGreaterThanOrEqual(1);
+      expect(await b.listTraining()).toContainEqual(
+        expect.objectContaining({ model: 'tiny', status: 'running' }),
+      );
       const done = await when(b, (e) =>
         e.type === 'job' && e.job.id === 'train/tiny' && e.job.state !== 'running' ? e.job : undefined,
       );
