@@ -259,8 +259,10 @@ export interface JobsApi {
 /** Synthesis: maps, renders and sampling, computed in the engine's worker threads. */
 export interface SynthesisApi {
   /**
-   * Random sounds from a model: `count` smooth walks from prior draws (temperature scales them),
-   * `seconds` long, seeded; for listening (export writes files).
+   * Random sounds from a model (the one sampler, ml/vae/sampler.ts, as export and the CLI): `count`
+   * points drawn where the model's material lies (the aggregate posterior; temperature scales the
+   * spread), each moving as the material does, `seconds` long, seeded (sound i uses seed + i), at
+   * the material's loudness; for listening (export writes files).
    */
   sample(
     model: string,
@@ -268,15 +270,25 @@ export interface SynthesisApi {
     seconds: number,
     temperature: number,
     seed: number,
+    options?: SoundOptions,
   ): Promise<SourceAudio[]>;
   /** A source through a model (level-matched), optionally moved in latent space; the audio at the source's length. */
   resynthesize(model: string, source: string, options: ResynthOptions): Promise<SourceAudio>;
   /** The latent map of one of the project's models (computed once per model, then cached). */
   getMap(model: string): Promise<LatentMap>;
-  /** The sound of a latent vector held for `seconds` (PGHI + Griffin-Lim); far-off vectors are clamped. */
-  renderLatent(model: string, z: Float32Array, seconds: number): Promise<SourceAudio>;
-  /** The sound of a map point: its latent vector held for `seconds`, decoded, phase by PGHI + Griffin-Lim. */
-  renderPoint(model: string, p1: number, p2: number, seconds: number): Promise<SourceAudio>;
+  /**
+   * The sound of a latent vector for `seconds`, moving as the material does around it (or held),
+   * PGHI + Griffin-Lim, at the material's loudness; far-off vectors are clamped.
+   */
+  renderLatent(model: string, z: Float32Array, seconds: number, options?: SoundOptions): Promise<SourceAudio>;
+  /** The sound of a map point, as renderLatent (only its two map coordinates are fixed; the rest follow the material). */
+  renderPoint(
+    model: string,
+    p1: number,
+    p2: number,
+    seconds: number,
+    options?: SoundOptions,
+  ): Promise<SourceAudio>;
 }
 
 /**
@@ -288,9 +300,16 @@ export interface SynthesisApi {
 export interface AuditionApi {
   /**
    * Starts live audition of a model at a map point: its sound streams as 'audio' events to this
-   * connection, frame by frame (RTPGHI), until stopAudition (or a minute without a move).
+   * connection, frame by frame (RTPGHI), until stopAudition (or a minute without a move). A move
+   * glides to its point over GLIDE_HOPS hops. With `trace`, each chunk also carries the latent
+   * vector of every hop (for checking the stream against an offline render).
    */
-  startAudition(model: string, p1: number, p2: number): Promise<AuditionStream>;
+  startAudition(
+    model: string,
+    p1: number,
+    p2: number,
+    options?: { trace?: boolean },
+  ): Promise<AuditionStream>;
   /** Moves a live audition to another map point; `sentAt` (the caller's clock, ms) comes back as the `echo` of the first chunk that sounds the move. */
   moveAudition(stream: number, p1: number, p2: number, sentAt: number): Promise<void>;
   /** Moves a live audition to a latent vector (a slider's edit), like moveAudition. */
@@ -311,6 +330,14 @@ export interface ExportApi {
 }
 
 export interface StudioApi extends SessionApi, ProjectsApi, JobsApi, SynthesisApi, AuditionApi, ExportApi {}
+
+/** How a generated sound is made. */
+export interface SoundOptions {
+  /** 'material' (default): it moves as the nearest stretch of the training material does; 'hold': a drone. */
+  motion?: 'material' | 'hold';
+  /** Where random points are drawn: 'posterior' (default, where the material lies) or the N(0, I) 'prior'. */
+  from?: 'posterior' | 'prior';
+}
 
 /** Live audition streams one connection may run at once. */
 export const MAX_AUDITIONS = 4;
@@ -358,7 +385,14 @@ export interface ExportSettings {
   bitDepth: '16' | '24' | '32f';
   /** Output rate; the model's when absent. */
   rate?: number;
-  normalize: 'peak' | 'none';
+  /** material: the training material's loudness (resyntheses keep their recording's level); peak: −1 dBFS. */
+  normalize: 'material' | 'peak' | 'none';
+  /** Random sounds: the first sound's seed (sound i uses seed + i); 0 when absent. */
+  seed?: number;
+  /** Random sounds' temperature (1 when absent). */
+  temperature?: number;
+  /** How generated sounds move ('material' when absent). */
+  motion?: 'material' | 'hold';
   /** Fade in and out, seconds (default: 10 ms for generated sound, none for resyntheses). */
   fadeSeconds?: number;
   /** File names start with this (default: the kind — random, grid, path — or nothing before a resynthesis). */
@@ -403,7 +437,7 @@ export type StudioEvent =
   /** The current project changed (a source imported or removed, by this or another window). */
   | { type: 'project'; project: ProjectSummary }
   /** A chunk of a live audition's sound, to be played straight after the previous one. */
-  | { type: 'audio'; stream: number; samples: Float32Array; echo?: number }
+  | { type: 'audio'; stream: number; samples: Float32Array; echo?: number; trace?: Float32Array }
   /** A training run moved on: a batch (`batch`), an epoch (`report`), or its end (`run.status`). */
   | {
       type: 'training';

@@ -32,6 +32,10 @@ export const MAX_MESSAGE_BYTES = MAX_IMPORT_BYTES + 64 * KiB;
 export const MAX_HEADER_BYTES = 2 * MAX_CALL_BYTES;
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const soundOptions = z.object({
+  motion: z.enum(['material', 'hold']).optional(),
+  from: z.enum(['posterior', 'prior']).optional(),
+});
 const sourceId = z.string().min(1).max(255);
 
 interface MethodSpec {
@@ -120,8 +124,9 @@ export const METHODS = {
         .int()
         .min(0)
         .max(2 ** 31 - 1),
+      soundOptions.optional(),
     ]),
-    arity: 5,
+    arity: 6,
     maxBytes: MAX_CALL_BYTES,
   },
   resumeTraining: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
@@ -135,8 +140,9 @@ export const METHODS = {
         message: 'expected a Float32Array of 2 to 64 latent values',
       }),
       z.number().min(0.05).max(30),
+      soundOptions.optional(),
     ]),
-    arity: 3,
+    arity: 4,
     maxBytes: MAX_CALL_BYTES,
   },
   getSnapshots: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
@@ -186,13 +192,19 @@ export const METHODS = {
       z.number().finite(),
       z.number().finite(),
       z.number().min(0.05).max(30),
+      soundOptions.optional(),
     ]),
-    arity: 4,
+    arity: 5,
     maxBytes: MAX_CALL_BYTES,
   },
   startAudition: {
-    args: z.tuple([z.string().min(1).max(255), z.number().finite(), z.number().finite()]),
-    arity: 3,
+    args: z.tuple([
+      z.string().min(1).max(255),
+      z.number().finite(),
+      z.number().finite(),
+      z.object({ trace: z.boolean().optional() }).optional(),
+    ]),
+    arity: 4,
     maxBytes: MAX_CALL_BYTES,
   },
   moveAudition: {
@@ -222,7 +234,15 @@ export const METHODS = {
         seconds: z.number().min(0.05).max(600),
         bitDepth: z.enum(['16', '24', '32f']),
         rate: z.number().int().min(1000).max(768000).optional(),
-        normalize: z.enum(['peak', 'none']),
+        normalize: z.enum(['material', 'peak', 'none']),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .optional(),
+        temperature: z.number().min(0).max(10).optional(),
+        motion: z.enum(['material', 'hold']).optional(),
         fadeSeconds: z.number().min(0).max(10).optional(),
         filePrefix: z.string().min(1).max(60).optional(),
         name: z.string().min(1).max(120),

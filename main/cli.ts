@@ -230,14 +230,18 @@ export function buildProgram(): Command {
 
   program
     .command('sample')
-    .description('Random sounds from the prior: smooth walks through the latent space.')
+    .description(
+      "Random sounds: points drawn from where the model's material lies (or the prior), moving as the material does.",
+    )
     .argument('<model>', 'model folder')
     .requiredOption('--count <n>', 'number of sounds', integer(1, 10000))
     .requiredOption('--seconds <s>', 'length of each', number(0.05, 600))
     .requiredOption('--out <dir>', 'output folder (existing files are never replaced)')
-    .option('--temperature <t>', 'scale of the prior draws', number(0, 10), 1)
-    .option('--motion <m>', 'new points per second (0 holds one point)', number(0, 100), 1)
+    .addOption(temperatureOption())
+    .addOption(motionOption())
+    .addOption(fromOption())
     .option('--seed <n>', 'random seed', integer(0, 2 ** 31 - 1), 0)
+    .addOption(normalizeOption())
     .addOption(phaseOption('pghi-gl'))
     .option('--json', 'print one JSON object as the last line of stdout')
     .action(sample);
@@ -269,7 +273,10 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed', integer(0, 2 ** 31 - 1), 0)
     .addOption(new Option('--bit-depth <depth>', 'sample format').choices(['16', '24', '32f']).default('16'))
     .option('--rate <hz>', 'output sample rate (the model rate by default)', integer(1000, 768000))
-    .addOption(new Option('--normalize <how>', 'loudness').choices(['peak', 'none']).default('peak'))
+    .addOption(normalizeOption())
+    .addOption(motionOption())
+    .addOption(temperatureOption())
+    .addOption(fromOption())
     .option('--force', 'write into a non-empty folder, replacing files of the same names')
     .option('--json', 'print one JSON object as the last line of stdout')
     .action(exportSounds);
@@ -287,6 +294,47 @@ export function buildProgram(): Command {
     .action(serve);
 
   return program;
+}
+
+/** --normalize: the material's loudness by default. */
+function normalizeOption(): Option {
+  return new Option(
+    '--normalize <how>',
+    "level: the training material's loudness (material), the peak at -1 dBFS (peak), or as made (none)",
+  )
+    .choices(['material', 'peak', 'none'])
+    .default('material');
+}
+
+/** --motion: material (the default), hold, or a number of fresh random points a second (0 holds). */
+function motionOption(): Option {
+  return new Option(
+    '--motion <m>',
+    'how sounds move: like the material (material), a held point (hold), or N new random points a second',
+  )
+    .default('material')
+    .argParser((value: string) => {
+      if (value === 'material' || value === 'hold') return value;
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100)
+        throw new InvalidArgumentError('material, hold, or a number from 0 to 100');
+      return n === 0 ? 'hold' : n;
+    });
+}
+
+function temperatureOption(): Option {
+  return new Option('--temperature <t>', 'spread of the random draws (1: as the material spreads)')
+    .default(1)
+    .argParser(number(0, 10));
+}
+
+function fromOption(): Option {
+  return new Option(
+    '--from <where>',
+    'draw random points where the material lies (posterior) or from the N(0, I) prior (prior)',
+  )
+    .choices(['posterior', 'prior'])
+    .default('posterior');
 }
 
 async function serve(options: { host: string; port: number; project?: string }): Promise<void> {

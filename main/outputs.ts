@@ -4,6 +4,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { moveFile, naming, writeFileAtomic } from '../ml/audio/files.js';
 import { resample } from '../ml/audio/resample.js';
+import { matchLoudness, PEAK_CEILING } from '../ml/features/loudness.js';
 import { type BitDepth, encodeWav } from '../ml/audio/wav.js';
 import { UsageError } from './errors.js';
 
@@ -11,13 +12,19 @@ export interface OutputFormat {
   bitDepth: BitDepth;
   /** Output rate; the model's when absent. */
   rate?: number;
-  normalize: 'peak' | 'none';
+  /**
+   * material: to `materialDb`, the training material's loudness (peaks kept under −1 dBFS);
+   * peak: the peak at −1 dBFS; none: as made.
+   */
+  normalize: 'material' | 'peak' | 'none';
+  /** With normalize 'material': the loudness to bring the sound to (ml/vae/sampler.ts materialLoudness). */
+  materialDb?: number;
   /** Fade in and out (seconds) against clicks at the ends of generated sound. */
   fade?: number;
 }
 
 /** Peak normalisation target: −1 dBFS, leaving room for inter-sample peaks. */
-const PEAK_TARGET = 10 ** (-1 / 20);
+const PEAK_TARGET = PEAK_CEILING;
 
 /** Linear fades of `seconds` at both ends, in place (at most half the sound each); returns it. */
 export function fadeEdges(x: Float32Array, seconds: number, sampleRate: number): Float32Array {
@@ -40,6 +47,10 @@ export function renderWav(
   fadeEdges(x, format.fade ?? 0, modelRate);
   const rate = format.rate ?? modelRate;
   if (rate !== modelRate) x = resample(x, modelRate, rate);
+  if (format.normalize === 'material') {
+    if (format.materialDb === undefined) throw new Error('normalize material needs the material loudness');
+    matchLoudness(x, format.materialDb);
+  }
   let peak = 0;
   for (const v of x) peak = Math.max(peak, Math.abs(v));
   if (format.normalize === 'peak' && peak > 0) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav, encodeWav } from '../ml/audio/wav.js';
+import { loudnessDb } from '../ml/features/loudness.js';
 import { packageRoot } from '../main/package-info.js';
 import { BIN, runCli } from './cli.js';
 
@@ -209,7 +210,7 @@ describe('export', () => {
     );
   });
 
-  it('writes random sounds at the asked bit depth, rate and peak level', () => {
+  it("writes random sounds at the asked bit depth, rate and the material's loudness, or peak level", () => {
     const out = join(root, 'random');
     const r = runCli([
       'export',
@@ -229,8 +230,23 @@ describe('export', () => {
     const w = wav(join(out, 'random-001.wav'));
     expect(w.bitsPerSample).toBe(24);
     expect(w.sampleRate).toBe(44100);
-    const peak = w.channels[0].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    expect(20 * Math.log10(peak)).toBeCloseTo(-1, 0);
+    // By default at the training material's loudness (stored with the model), peaks under −1 dBFS.
+    const level = (
+      JSON.parse(readFileSync(join(model, 'studio.json'), 'utf8')) as { level: { loudnessDb: number } }
+    ).level.loudnessDb;
+    const samples = Float32Array.from(w.channels[0]);
+    const peakDb = 20 * Math.log10(samples.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+    expect(peakDb).toBeLessThanOrEqual(-0.99);
+    expect(loudnessDb(samples)).toBeLessThan(level + 0.5);
+    if (peakDb < -1.1) expect(loudnessDb(samples)).toBeGreaterThan(level - 0.5);
+
+    const peakOut = join(root, 'random-peak');
+    expect(
+      runCli(['export', model, '--random', '1', '--seconds', '0.5', '--out', peakOut, '--normalize', 'peak'])
+        .status,
+    ).toBe(0);
+    const p = wav(join(peakOut, 'random-001.wav')).channels[0];
+    expect(20 * Math.log10(p.reduce((m, v) => Math.max(m, Math.abs(v)), 0))).toBeCloseTo(-1, 0);
   });
 
   it('follows a path through map points and latent vectors', () => {

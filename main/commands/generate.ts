@@ -8,6 +8,7 @@ import { createRealFft } from '../../ml/synth/fft.js';
 import type { PhaseMethod } from '../../ml/synth/reconstruct.js';
 import { Stft } from '../../ml/synth/stft.js';
 import { framesFor, resynthesize, trajectoryToAudio } from '../../ml/vae/generate.js';
+import { materialLoudness, type Motion, Sampler, type Source } from '../../ml/vae/sampler.js';
 import { VaeModel, blend, stretchTrajectory } from '../../ml/vae/vae-model.js';
 import { UsageError } from '../errors.js';
 import { type ExportRequest, runExport } from '../engine/batch-export.js';
@@ -102,7 +103,9 @@ export interface SampleOptions {
   seconds: number;
   out: string;
   temperature: number;
-  motion: number;
+  motion: Motion;
+  from: Source;
+  normalize: 'material' | 'peak' | 'none';
   seed: number;
   phase: PhaseMethod;
   json?: boolean;
@@ -125,27 +128,28 @@ export async function sample(modelDir: string, options: SampleOptions): Promise<
     const progress = new Progress(process.stderr, Boolean(options.json));
     const files = await finish(folder, async () => {
       const frames = framesFor(options.seconds, ctx.settings);
-      const fps = ctx.settings.sampleRate / ctx.settings.hop;
+      const sampler = new Sampler(ctx.model);
       const written = [];
       for (let i = 0; i < options.count; i++) {
         progress.update('sampling', i, options.count);
         const seed = options.seed + i;
-        const z = ctx.model.sampleTrajectory(frames, {
+        const { trajectory, point } = sampler.random(frames, {
           temperature: options.temperature,
           motion: options.motion,
+          from: options.from,
           seed,
-          framesPerSecond: fps,
         });
-        const audio = trajectoryToAudio(ctx.model, z, ctx.stft, { method: options.phase, seed });
+        const audio = trajectoryToAudio(ctx.model, trajectory, ctx.stft, { method: options.phase, seed });
         const { bytes } = renderWav(audio, ctx.settings.sampleRate, {
           bitDepth: '16',
-          normalize: 'peak',
+          normalize: options.normalize,
+          materialDb: materialLoudness(ctx.model),
           fade: 0.01,
         });
         written.push({
           file: await folder.write(names[i], bytes),
           seed,
-          start: Array.from(z.subarray(0, ctx.model.latent), (v) => round(v)),
+          start: Array.from(point, (v) => round(v)),
         });
       }
       progress.update('sampling', options.count, options.count);
@@ -158,6 +162,8 @@ export async function sample(modelDir: string, options: SampleOptions): Promise<
         seconds: options.seconds,
         temperature: options.temperature,
         motion: options.motion,
+        from: options.from,
+        normalize: options.normalize,
       });
     else process.stdout.write(`${folder.path}: ${files.length} samples of ${options.seconds} s\n`);
   } finally {
@@ -239,7 +245,10 @@ export interface ExportOptions {
   seed: number;
   bitDepth: BitDepth;
   rate?: number;
-  normalize: 'peak' | 'none';
+  normalize: 'material' | 'peak' | 'none';
+  motion: Motion;
+  temperature: number;
+  from: Source;
   force?: boolean;
   json?: boolean;
 }
@@ -308,6 +317,9 @@ export async function exportSounds(modelDir: string, options: ExportOptions): Pr
       bitDepth: options.bitDepth,
       rate: options.rate,
       normalize: options.normalize,
+      motion: options.motion,
+      temperature: options.temperature,
+      from: options.from,
     };
     const progress = new Progress(process.stderr, Boolean(options.json));
     const { files: entries, method } = await runExport(model, resolve(modelDir), stft, request, folder, {

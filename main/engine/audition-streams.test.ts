@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../ml/backend.js';
 import { packageRoot } from '../package-info.js';
-import { AuditionStreams, MAX_AHEAD_HOPS } from './audition-streams.js';
+import { AuditionStreams, GLIDE_HOPS, MAX_AHEAD_HOPS } from './audition-streams.js';
 import { ModelCache } from './model-cache.js';
 
 const folder = join(packageRoot(), 'assets', 'demo', 'model');
@@ -17,14 +17,15 @@ afterAll(() => models.dispose());
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function recorder() {
-  const chunks: { stream: number; samples: Float32Array; echo: number | undefined }[] = [];
+  const chunks: { stream: number; samples: Float32Array; echo: number | undefined; trace?: Float32Array }[] =
+    [];
   const ended: { stream: number; reason: string }[] = [];
   return {
     chunks,
     ended,
     out: {
-      audio: (stream: number, samples: Float32Array, echo: number | undefined) =>
-        chunks.push({ stream, samples: samples.slice(), echo }),
+      audio: (stream: number, samples: Float32Array, echo: number | undefined, trace?: Float32Array) =>
+        chunks.push({ stream, samples: samples.slice(), echo, trace: trace?.slice() }),
       ended: (stream: number, reason: string) => ended.push({ stream, reason }),
     },
   };
@@ -105,5 +106,38 @@ describe('live audition streams', () => {
     await wait(250);
     expect(ended[1]).toEqual({ stream: 3, reason: 'no move for 0 s' });
     expect(streams.size).toBe(0);
+  });
+
+  it('glides to a new point over GLIDE_HOPS hops, traced hop by hop', async () => {
+    const { chunks, out } = recorder();
+    const streams = new AuditionStreams(out);
+    const lease = await models.acquire(folder);
+    const d = lease.model.latent;
+    await streams.start(5, folder, lease, 0, 0, { trace: true });
+    await wait(50);
+    const before = chunks.length;
+    const from = chunks.at(-1)!.trace!.slice(-d);
+    const to = lease.model.mapPointToLatent(1, -1);
+    streams.moveTo(5, to, 1);
+    await wait(100);
+    const frames = chunks
+      .slice(before)
+      .flatMap((c) =>
+        Array.from({ length: c.trace!.length / d }, (_, f) => c.trace!.slice(f * d, (f + 1) * d)),
+      );
+    const along = (z: Float32Array) => {
+      let num = 0;
+      let den = 0;
+      for (let j = 0; j < d; j++) {
+        num += (z[j] - from[j]) * (to[j] - from[j]);
+        den += (to[j] - from[j]) ** 2;
+      }
+      return num / den;
+    };
+    expect(frames.slice(0, GLIDE_HOPS + 1).map((z) => along(z))).toEqual(
+      [1 / 3, 2 / 3, 1, 1].map((v) => expect.closeTo(v, 4)),
+    );
+    expect(chunks.slice(before).find((c) => c.echo === 1)).toBeDefined();
+    streams.dispose();
   });
 });

@@ -20,11 +20,17 @@ const LEAD_HOPS = 2;
  */
 export const MAX_AHEAD_HOPS = LEAD_HOPS + 2;
 const TICK_MS = 5;
+/**
+ * A move glides the latent point to its new place over this many hops (3 × 5.8 ms = 17 ms at
+ * 22.05 kHz): a jump between frames is zipper noise, a glide is a sweep.
+ */
+export const GLIDE_HOPS = 3;
 /** An audition that hears no move for this long stops by itself (a closed window, a lost client). */
 export const IDLE_STOP_MS = 60_000;
 
 export interface AuditionOutput {
-  audio(stream: number, samples: Float32Array, echo: number | undefined): void;
+  /** A chunk of whole hops; with tracing on, `trace` holds the latent vector of each hop's frame. */
+  audio(stream: number, samples: Float32Array, echo: number | undefined, trace?: Float32Array): void;
   /** The stream ended by itself (not by stop()), with the reason to show. */
   ended(stream: number, reason: string): void;
 }
@@ -35,7 +41,12 @@ interface Stream {
   lease: ModelLease;
   fft: RealFft;
   synth: RtPghiSynth;
+  /** The point sounding now, and the one it glides toward (the last move's). */
   z: Float32Array;
+  target: Float32Array;
+  /** Glide steps left to reach the target. */
+  glide: number;
+  trace: boolean;
   startedAt: number;
   hops: number;
   /** The timestamp of the last move whose changed sound has not been sent yet. */
@@ -66,6 +77,7 @@ export class AuditionStreams {
     lease: ModelLease,
     p1: number,
     p2: number,
+    options: { trace?: boolean } = {},
   ): Promise<{ stream: number; sampleRate: number; hop: number }> {
     const { model } = lease;
     const settings = model.studio.frames;
@@ -83,7 +95,10 @@ export class AuditionStreams {
       lease,
       fft,
       synth: new RtPghiSynth(fft, settings),
-      z: pointToLatent(model, p1, p2),
+      z: pointToLatent(model, p1, p2).slice(),
+      target: pointToLatent(model, p1, p2),
+      glide: 0,
+      trace: options.trace ?? false,
       startedAt: now,
       hops: 0,
       pendingEcho: null,
@@ -104,9 +119,10 @@ export class AuditionStreams {
   moveTo(id: number, z: Float32Array, sentAt: number): void {
     const stream = this.#streams.get(id);
     if (!stream || z.length !== stream.lease.model.latent) return;
-    stream.z = clampLatent(stream.lease.model, z);
+    stream.target = clampLatent(stream.lease.model, z);
+    stream.glide = GLIDE_HOPS;
     stream.pendingEcho = sentAt;
-    // The frame made from the new point leaves RTPGHI one push later.
+    // The first frame of the glide leaves RTPGHI one push later.
     stream.echoAfter = 2;
     stream.lastMove = performance.now();
     this.#guard(stream, () => {
@@ -185,8 +201,16 @@ export class AuditionStreams {
   #produce(stream: Stream, count: number): void {
     const { model } = stream.lease;
     const settings = model.studio.frames;
-    const z = new Float32Array(count * model.latent);
-    for (let i = 0; i < count; i++) z.set(stream.z, i * model.latent);
+    const d = model.latent;
+    const z = new Float32Array(count * d);
+    for (let i = 0; i < count; i++) {
+      if (stream.glide > 0) {
+        // One step of the glide: the rest of the way divided by the steps left.
+        const w = 1 / stream.glide--;
+        for (let j = 0; j < d; j++) stream.z[j] += w * (stream.target[j] - stream.z[j]);
+      }
+      z.set(stream.z, i * d);
+    }
     const unit = model.decode(z);
     const magnitude = fromUnitFrames(unit, model.studio.ref, settings.floorDb);
     const bins = settings.bins;
@@ -205,6 +229,6 @@ export class AuditionStreams {
       }
     }
     stream.hops += count;
-    this.#out.audio(stream.id, samples.subarray(0, filled), echo);
+    this.#out.audio(stream.id, samples.subarray(0, filled), echo, stream.trace ? z : undefined);
   }
 }

@@ -7,7 +7,7 @@ import { AuditionStreams } from './audition-streams.js';
 import { ModelCache } from './model-cache.js';
 
 export type ToAuditionWorker =
-  | { type: 'start'; stream: number; folder: string; p1: number; p2: number }
+  | { type: 'start'; stream: number; folder: string; p1: number; p2: number; trace?: boolean }
   | { type: 'move'; stream: number; p1: number; p2: number; sentAt: number }
   | { type: 'moveTo'; stream: number; z: Float32Array; sentAt: number }
   | { type: 'stop'; stream: number }
@@ -17,7 +17,7 @@ export type ToAuditionWorker =
 export type FromAuditionWorker =
   | { type: 'started'; stream: number; sampleRate: number; hop: number }
   | { type: 'failed'; stream: number; error: { name: string; message: string } }
-  | { type: 'audio'; stream: number; samples: Float32Array; echo?: number }
+  | { type: 'audio'; stream: number; samples: Float32Array; echo?: number; trace?: Float32Array }
   | { type: 'ended'; stream: number; reason: string };
 
 const { backend, idleMs } = (workerData ?? {}) as { backend?: BackendName; idleMs?: number };
@@ -27,9 +27,18 @@ const post = (message: FromAuditionWorker, transfer: ArrayBuffer[] = []) =>
 const models = new ModelCache();
 const streams = new AuditionStreams(
   {
-    audio: (stream, samples, echo) => {
+    audio: (stream, samples, echo, trace) => {
       const copy = samples.slice();
-      post({ type: 'audio', stream, samples: copy, ...(echo !== undefined ? { echo } : {}) }, [copy.buffer]);
+      post(
+        {
+          type: 'audio',
+          stream,
+          samples: copy,
+          ...(echo !== undefined ? { echo } : {}),
+          ...(trace ? { trace } : {}),
+        },
+        [copy.buffer],
+      );
     },
     ended: (stream, reason) => post({ type: 'ended', stream, reason }),
   },
@@ -40,7 +49,9 @@ async function start(message: Extract<ToAuditionWorker, { type: 'start' }>): Pro
   try {
     await initBackend(backend);
     const lease = await models.acquire(message.folder);
-    const format = await streams.start(message.stream, message.folder, lease, message.p1, message.p2);
+    const format = await streams.start(message.stream, message.folder, lease, message.p1, message.p2, {
+      trace: message.trace,
+    });
     post({ type: 'started', ...format });
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));

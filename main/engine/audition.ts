@@ -49,7 +49,13 @@ export class AuditionService implements AuditionApi {
     this.#options = options;
   }
 
-  async startAudition(model: string, p1: number, p2: number, context?: CallContext): Promise<AuditionStream> {
+  async startAudition(
+    model: string,
+    p1: number,
+    p2: number,
+    options: { trace?: boolean } = {},
+    context?: CallContext,
+  ): Promise<AuditionStream> {
     const owner = context?.connection ?? null;
     const folder = await this.#project().modelPath(model);
     const mine = [...this.#streams.values()].filter((r) => r.owner === owner).length;
@@ -63,7 +69,7 @@ export class AuditionService implements AuditionApi {
     const started = new Promise<AuditionStream>((resolve, reject) =>
       this.#starting.set(stream, { resolve, reject }),
     );
-    this.#post({ type: 'start', stream, folder, p1, p2 });
+    this.#post({ type: 'start', stream, folder, p1, p2, trace: options.trace });
     try {
       return await started;
     } catch (err) {
@@ -208,12 +214,13 @@ export class AuditionService implements AuditionApi {
         break;
       }
       case 'audio': {
-        const { stream, samples, echo } = message;
+        const { stream, samples, echo, trace } = message;
         this.#send(this.#streams.get(stream), {
           type: 'audio',
           stream,
           samples,
           ...(echo !== undefined ? { echo } : {}),
+          ...(trace ? { trace } : {}),
         });
         break;
       }

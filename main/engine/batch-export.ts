@@ -10,6 +10,7 @@ import type { FrameSettings } from '../../ml/features/settings.js';
 import type { PhaseMethod } from '../../ml/synth/reconstruct.js';
 import type { Stft } from '../../ml/synth/stft.js';
 import { framesFor, resynthesize, trajectoryToAudio } from '../../ml/vae/generate.js';
+import { materialLoudness, type Motion, Sampler, type Source } from '../../ml/vae/sampler.js';
 import { blend, type VaeModel } from '../../ml/vae/vae-model.js';
 import { type OutputFolder, type OutputFormat, renderWav, safeName } from '../outputs.js';
 
@@ -25,7 +26,13 @@ export type ExportRequest = ExportKind & {
   seed: number;
   bitDepth: BitDepth;
   rate?: number;
-  normalize: 'peak' | 'none';
+  /** material (the default of the CLI and the studio): the training material's loudness. */
+  normalize: 'material' | 'peak' | 'none';
+  /** How generated sounds move (sampler.ts): the material's motion by default; 'hold' for a drone. */
+  motion?: Motion;
+  /** Random sounds' temperature (1 by default) and where they are drawn from (the aggregate posterior). */
+  temperature?: number;
+  from?: Source;
   /** Fade in and out, seconds; by default 10 ms for generated sound and none for resyntheses. */
   fade?: number;
   /** File names start with this instead of the kind (random, grid, path) or, before a resynthesis, nothing. */
@@ -76,13 +83,10 @@ function plan(
 ): { items: Planned[]; method: PhaseMethod } {
   const settings = model.studio.frames;
   const frames = framesFor(request.seconds, settings);
-  const fps = settings.sampleRate / settings.hop;
   const method = request.phase ?? (request.kind === 'resynth' ? 'source' : 'pghi-gl');
-  const hold = (z: Float32Array) => {
-    const traj = new Float32Array(frames * model.latent);
-    for (let f = 0; f < frames; f++) traj.set(z, f * model.latent);
-    return traj;
-  };
+  const sampler = new Sampler(model);
+  const motion = request.motion ?? 'material';
+  const hold = (z: Float32Array) => sampler.around(z, frames, { motion: 'hold' });
   const items: Planned[] = [];
   const prefix = request.prefix ? safeName(request.prefix) : null;
   if (request.kind === 'random') {
@@ -91,12 +95,16 @@ function plan(
       items.push({
         name: `${prefix ?? 'random'}-${String(i + 1).padStart(3, '0')}.wav`,
         render: async () => {
-          const z = model.sampleTrajectory(frames, { seed, framesPerSecond: fps });
-          const start = z.subarray(0, model.latent);
+          const { trajectory, point } = sampler.random(frames, {
+            seed,
+            motion,
+            temperature: request.temperature,
+            from: request.from,
+          });
           return {
-            audio: trajectoryToAudio(model, z, stft, { method, seed }),
-            latent: Array.from(start),
-            map: model.latentToMapPoint(start),
+            audio: trajectoryToAudio(model, trajectory, stft, { method, seed }),
+            latent: Array.from(point),
+            map: model.latentToMapPoint(point),
           };
         },
       });
@@ -112,8 +120,9 @@ function plan(
           name: `${prefix ?? 'grid'}-r${String(r + 1).padStart(2, '0')}-c${String(c + 1).padStart(2, '0')}.wav`,
           render: async () => {
             const z = model.mapPointToLatent(p1, p2);
+            const trajectory = sampler.around(z, frames, { motion, seed: request.seed, plane: true });
             return {
-              audio: trajectoryToAudio(model, hold(z), stft, { method, seed: request.seed }),
+              audio: trajectoryToAudio(model, trajectory, stft, { method, seed: request.seed }),
               latent: Array.from(z),
               map: [p1, p2],
             };
@@ -126,13 +135,16 @@ function plan(
     items.push({
       name: `${prefix ?? 'path'}.wav`,
       render: async () => {
-        // Each point is reached after `seconds`, gliding linearly from the one before.
+        // Each point is reached after `seconds`, gliding linearly from the one before; the glide
+        // moves as the material does around the first point (sampler.ts), unless held.
         const traj = new Float32Array(Math.max(1, points.length - 1) * frames * model.latent);
         if (points.length === 1) traj.set(hold(points[0]));
         for (let k = 0; k + 1 < points.length; k++) {
           for (let f = 0; f < frames; f++)
             traj.set(blend(points[k], points[k + 1], f / frames), (k * frames + f) * model.latent);
         }
+        const moving = sampler.around(points[0], traj.length / model.latent, { motion, seed: request.seed });
+        for (let i = 0; i < traj.length; i++) traj[i] += moving[i] - points[0][i % model.latent];
         return {
           audio: trajectoryToAudio(model, traj, stft, { method, seed: request.seed }),
           latent: Array.from(points[0]),
@@ -202,7 +214,9 @@ async function writeExport(
   const format: OutputFormat = {
     bitDepth: request.bitDepth,
     rate: request.rate,
-    normalize: request.normalize,
+    // A resynthesis keeps its recording's level: 'material' leaves it as made.
+    normalize: request.kind === 'resynth' && request.normalize === 'material' ? 'none' : request.normalize,
+    materialDb: materialLoudness(model),
     fade: request.fade ?? (request.kind === 'resynth' ? 0 : 0.01),
   };
   const files: ManifestEntry[] = [];

@@ -21,6 +21,7 @@ import {
   renderLatent,
   resynthesizeFile,
   sampleSounds,
+  type SoundOptions,
 } from './synthesis-ops.js';
 
 const backend = (workerData as { backend?: BackendName } | undefined)?.backend;
@@ -125,9 +126,16 @@ const ops: Record<string, Op> = {
     });
   },
 
-  async sample([folder, id, count, seconds, temperature, seed]) {
+  async sample([folder, id, count, seconds, temperature, seed, options]) {
     return withModel(folder as string, id as string, (model) =>
-      sampleSounds(model, count as number, seconds as number, temperature as number, seed as number),
+      sampleSounds(
+        model,
+        count as number,
+        seconds as number,
+        temperature as number,
+        seed as number,
+        options as SoundOptions,
+      ),
     );
   },
 
@@ -143,15 +151,18 @@ const ops: Record<string, Op> = {
     );
   },
 
-  async renderLatent([folder, id, z, seconds]) {
+  async renderLatent([folder, id, z, seconds, options]) {
     return withModel(folder as string, id as string, (model) =>
-      renderLatent(model, id as string, z as Float32Array, seconds as number),
+      renderLatent(model, id as string, z as Float32Array, seconds as number, options as SoundOptions),
     );
   },
 
-  async renderPoint([folder, id, p1, p2, seconds]) {
+  async renderPoint([folder, id, p1, p2, seconds, options]) {
     return withModel(folder as string, id as string, (model) =>
-      renderLatent(model, id as string, pointToLatent(model, p1 as number, p2 as number), seconds as number),
+      renderLatent(model, id as string, pointToLatent(model, p1 as number, p2 as number), seconds as number, {
+        ...(options as SoundOptions),
+        plane: true,
+      }),
     );
   },
 

@@ -15,7 +15,9 @@ import { type Project, ProjectError, safeStem } from './project.js';
 function request(settings: ExportSettings, model: VaeModel, inputs: string[]): ExportRequest {
   const format = {
     seconds: settings.seconds,
-    seed: 0,
+    seed: settings.seed ?? 0,
+    temperature: settings.temperature,
+    motion: settings.motion,
     bitDepth: settings.bitDepth,
     rate: settings.rate,
     normalize: settings.normalize,

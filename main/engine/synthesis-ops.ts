@@ -9,7 +9,9 @@ import { toUnitFrames } from '../../ml/features/scale.js';
 import { createRealFft } from '../../ml/synth/fft.js';
 import { Stft } from '../../ml/synth/stft.js';
 import { framesFor, resynthesize, trajectoryToAudio } from '../../ml/vae/generate.js';
+import { materialLoudness, Sampler, type Source } from '../../ml/vae/sampler.js';
 import { type VaeModel, blend, stretchTrajectory } from '../../ml/vae/vae-model.js';
+import { matchLoudness } from '../../ml/features/loudness.js';
 import { fadeEdges } from '../outputs.js';
 import { ProjectError } from './project.js';
 
@@ -126,38 +128,52 @@ export async function computeMap(
   };
 }
 
-/** Random sounds: smooth walks from prior draws, decoded with PGHI + Griffin-Lim. */
+/** How a generated sound is made (the API's SoundOptions, defaults filled in). */
+export interface SoundOptions {
+  motion?: 'material' | 'hold';
+  from?: Source;
+}
+
+/** A generated trajectory as sound: PGHI + Griffin-Lim, faded, at the material's loudness. */
+async function toSound(model: VaeModel, trajectory: Float32Array, seed: number): Promise<SourceAudio> {
+  const settings = model.studio.frames;
+  const fft = await createRealFft(settings.windowSize);
+  try {
+    const audio = trajectoryToAudio(model, trajectory, new Stft(fft, settings), {
+      method: 'pghi-gl',
+      iterations: 16,
+      seed,
+    });
+    fadeEdges(audio, EDGE_FADE, settings.sampleRate);
+    matchLoudness(audio, materialLoudness(model));
+    return { sampleRate: settings.sampleRate, samples: audio };
+  } finally {
+    fft.dispose();
+  }
+}
+
+/** Random sounds from the one sampler (sampler.ts), as export and the CLI make them. */
 export async function sampleSounds(
   model: VaeModel,
   count: number,
   seconds: number,
   temperature: number,
   seed: number,
+  options: SoundOptions = {},
 ): Promise<SourceAudio[]> {
-  const settings = model.studio.frames;
-  const fft = await createRealFft(settings.windowSize);
-  try {
-    const stft = new Stft(fft, settings);
-    const out: SourceAudio[] = [];
-    for (let i = 0; i < count; i++) {
-      const z = model.sampleTrajectory(framesFor(seconds, settings), {
-        temperature,
-        seed: seed + i,
-        framesPerSecond: settings.sampleRate / settings.hop,
-      });
-      out.push({
-        sampleRate: settings.sampleRate,
-        samples: fadeEdges(
-          trajectoryToAudio(model, z, stft, { method: 'pghi-gl', iterations: 16, seed: seed + i }),
-          EDGE_FADE,
-          settings.sampleRate,
-        ),
-      });
-    }
-    return out;
-  } finally {
-    fft.dispose();
+  const frames = framesFor(seconds, model.studio.frames);
+  const sampler = new Sampler(model);
+  const out: SourceAudio[] = [];
+  for (let i = 0; i < count; i++) {
+    const { trajectory } = sampler.random(frames, {
+      temperature,
+      seed: seed + i,
+      motion: options.motion ?? 'material',
+      from: options.from ?? 'posterior',
+    });
+    out.push(await toSound(model, trajectory, seed + i));
   }
+  return out;
 }
 
 /**
@@ -213,28 +229,24 @@ export async function resynthesizeFile(
   }
 }
 
-/** A latent vector (clamped within reach of the data) held for `seconds`, PGHI + Griffin-Lim. */
+/**
+ * The sound of a latent vector (clamped within reach of the data) for `seconds`: moving as the
+ * material does around it (sampler.ts), or held; `plane` for a map point (only its map coordinates
+ * are the caller's).
+ */
 export async function renderLatent(
   model: VaeModel,
   id: string,
   z: Float32Array,
   seconds: number,
+  options: SoundOptions & { plane?: boolean } = {},
 ): Promise<SourceAudio> {
   if (z.length !== model.latent)
     throw new ProjectError(`${id} has ${model.latent} latent dimensions, not ${z.length}`);
-  const held = clampLatent(model, z);
-  const settings = model.studio.frames;
-  const frames = framesFor(seconds, settings);
-  const trajectory = new Float32Array(frames * model.latent);
-  for (let f = 0; f < frames; f++) trajectory.set(held, f * model.latent);
-  const fft = await createRealFft(settings.windowSize);
-  try {
-    const audio = trajectoryToAudio(model, trajectory, new Stft(fft, settings), {
-      method: 'pghi-gl',
-      iterations: 16,
-    });
-    return { sampleRate: settings.sampleRate, samples: fadeEdges(audio, EDGE_FADE, settings.sampleRate) };
-  } finally {
-    fft.dispose();
-  }
+  const frames = framesFor(seconds, model.studio.frames);
+  const trajectory = new Sampler(model).around(clampLatent(model, z), frames, {
+    motion: options.motion ?? 'material',
+    plane: options.plane,
+  });
+  return toSound(model, trajectory, 0);
 }

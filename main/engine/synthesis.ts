@@ -4,7 +4,14 @@
 // runs on the thread that answers the UI.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CallContext, LatentMap, ResynthOptions, SourceAudio, SynthesisApi } from '../../common/api.js';
+import type {
+  CallContext,
+  LatentMap,
+  ResynthOptions,
+  SoundOptions,
+  SourceAudio,
+  SynthesisApi,
+} from '../../common/api.js';
 import type { WorkerPool } from './pool.js';
 import { type Project, ProjectError } from './project.js';
 import type { MapSource } from './synthesis-ops.js';
@@ -36,10 +43,11 @@ export class SynthesisService implements SynthesisApi {
     seconds: number,
     temperature: number,
     seed: number,
+    options: SoundOptions = {},
     context?: CallContext,
   ): Promise<SourceAudio[]> {
     const folder = await this.#project().modelPath(model);
-    return this.#pool.run('sample', [folder, model, count, seconds, temperature, seed], {
+    return this.#pool.run('sample', [folder, model, count, seconds, temperature, seed, options], {
       signal: context?.signal,
     });
   }
@@ -61,10 +69,11 @@ export class SynthesisService implements SynthesisApi {
     model: string,
     z: Float32Array,
     seconds: number,
+    options: SoundOptions = {},
     context?: CallContext,
   ): Promise<SourceAudio> {
     const folder = await this.#project().modelPath(model);
-    return this.#pool.run('renderLatent', [folder, model, z, seconds], { signal: context?.signal });
+    return this.#pool.run('renderLatent', [folder, model, z, seconds, options], { signal: context?.signal });
   }
 
   async renderPoint(
@@ -72,10 +81,13 @@ export class SynthesisService implements SynthesisApi {
     p1: number,
     p2: number,
     seconds: number,
+    options: SoundOptions = {},
     context?: CallContext,
   ): Promise<SourceAudio> {
     const folder = await this.#project().modelPath(model);
-    return this.#pool.run('renderPoint', [folder, model, p1, p2, seconds], { signal: context?.signal });
+    return this.#pool.run('renderPoint', [folder, model, p1, p2, seconds, options], {
+      signal: context?.signal,
+    });
   }
 }
 

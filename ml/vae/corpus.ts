@@ -1,6 +1,7 @@
 import { AudioFileError } from '../audio/errors.js';
 import { loadAudioFile } from '../audio/load.js';
 import { analyze, peakAmplitude } from '../features/analyze.js';
+import { gatedEnergy } from '../features/loudness.js';
 import { toUnitFrames } from '../features/scale.js';
 import type { FrameSettings } from '../features/settings.js';
 import { readdir, stat } from 'node:fs/promises';
@@ -17,6 +18,8 @@ export interface Corpus {
   heldOut: Int32Array;
   /** The corpus's peak amplitude: the reference every frame was scaled by. */
   ref: number;
+  /** The material's loudness (ml/features/loudness.ts), dBFS; absent where it was not measured. */
+  loudnessDb?: number;
 }
 
 export interface SkippedFile {
@@ -94,6 +97,8 @@ export async function buildCorpus(
 ): Promise<{ corpus: Corpus; skipped: SkippedFile[] }> {
   const skipped: SkippedFile[] = [];
   const analysed: { name: string; amplitude: Float32Array }[] = [];
+  let energy = 0;
+  let counted = 0;
   for (const file of files) {
     try {
       const audio = await loadAudioFile(file, {
@@ -106,6 +111,9 @@ export async function buildCorpus(
         continue;
       }
       analysed.push({ name: basename(file), amplitude: analyze(audio.samples, settings).amplitude });
+      const gated = gatedEnergy(audio.samples);
+      energy += gated.energy;
+      counted += gated.samples;
     } catch (err) {
       if (!(err instanceof AudioFileError)) throw err;
       skipped.push({ file, reason: err.reason });
@@ -123,5 +131,6 @@ export async function buildCorpus(
     name: a.name,
     frames: toUnitFrames(a.amplitude, ref, settings.floorDb),
   }));
-  return { corpus: splitCorpus(sources, settings.bins, ref), skipped };
+  const loudnessDb = counted > 0 && energy > 0 ? 10 * Math.log10(energy / counted) : undefined;
+  return { corpus: { ...splitCorpus(sources, settings.bins, ref), loudnessDb }, skipped };
 }

@@ -7,6 +7,9 @@ import { writeFileAtomic } from '../audio/files.js';
 import { DEFAULT_FRAME_SETTINGS } from '../features/settings.js';
 import { MAX_LATENT, MIN_LATENT, PRESET_NAMES, type PresetName } from './model.js';
 
+/** The training frames' latent means, beside studio.json. */
+export const LATENTS_FILE = 'latents.bin';
+
 /** A model folder that cannot be used: names the folder and what is wrong with it. */
 export class ModelFolderError extends Error {
   override name = 'ModelFolderError';
@@ -54,6 +57,33 @@ export const studioSchema = z.object({
   }),
   metrics: z.record(z.string(), z.unknown()),
   pca: pcaSchema,
+  /** The aggregate posterior (posterior.ts): what random sounds are drawn from. Absent before it existed. */
+  posterior: z
+    .object({
+      weights: z.array(z.number()).min(1),
+      means: z.array(z.array(z.number())),
+      stds: z.array(z.array(z.number())),
+    })
+    .optional(),
+  /** The training material's loudness (ml/features/loudness.ts): generated sound is brought to it. */
+  level: z.object({ loudnessDb: z.number() }).optional(),
+  /**
+   * The training frames' latent means in order, source after source (latents.bin, float32, frames ×
+   * latent): the motion generated sounds borrow (sampler.ts). Absent before it existed.
+   */
+  latents: z
+    .object({
+      file: z.literal(LATENTS_FILE),
+      frames: z.number().int().nonnegative(),
+      segments: z.array(
+        z.object({
+          source: z.string(),
+          start: z.number().int().nonnegative(),
+          length: z.number().int().positive(),
+        }),
+      ),
+    })
+    .optional(),
   createdAt: z.string(),
 });
 export type StudioJson = z.infer<typeof studioSchema>;
@@ -127,6 +157,8 @@ export interface ModelFiles {
   encoder: tfl.LayersModel;
   decoder: tfl.LayersModel;
   studio: StudioJson;
+  /** The training frames' latent means (studio.latents says how they split into sources). */
+  latents?: Float32Array | null;
 }
 
 /** Writes encoder/, decoder/ and then studio.json, each file atomically; studio.json marks a complete model. */
@@ -134,6 +166,10 @@ export async function saveModelFolder(folder: string, model: ModelFiles): Promis
   await mkdir(folder, { recursive: true });
   await saveLayers(model.encoder, join(folder, 'encoder'));
   await saveLayers(model.decoder, join(folder, 'decoder'));
+  if (model.latents && model.studio.latents) {
+    const bytes = new Uint8Array(model.latents.buffer, model.latents.byteOffset, model.latents.byteLength);
+    await writeFileAtomic(join(folder, LATENTS_FILE), bytes, { overwrite: true });
+  }
   await writeFileAtomic(join(folder, 'studio.json'), Buffer.from(JSON.stringify(model.studio, null, 2)), {
     overwrite: true,
   });
@@ -204,5 +240,18 @@ export async function loadModelFolder(folder: string): Promise<ModelFiles> {
     decoder.dispose();
     throw new ModelFolderError(folder, `studio.json: pca vectors do not have ${studio.latent} dimensions`);
   }
-  return { encoder, decoder, studio };
+  let latents: Float32Array | null = null;
+  if (studio.latents) {
+    const expected = studio.latents.frames * studio.latent * 4;
+    try {
+      const bytes = await readFile(join(folder, LATENTS_FILE));
+      if (bytes.byteLength !== expected) throw new Error(`${bytes.byteLength} bytes, not ${expected}`);
+      latents = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + expected));
+    } catch (err) {
+      encoder.dispose();
+      decoder.dispose();
+      throw new ModelFolderError(folder, `${LATENTS_FILE}: ${(err as Error).message}`);
+    }
+  }
+  return { encoder, decoder, studio, latents };
 }

@@ -13,9 +13,10 @@ import { withNyquist } from '../synth/roundtrip.js';
 import { rtpghiResynth } from '../synth/stream.js';
 import { CheckpointError, restoreTrainer, saveCheckpoint } from './checkpoint.js';
 import { buildCorpus, expandInputs } from './corpus.js';
-import { saveModelFolder } from './folder.js';
+import { LATENTS_FILE, saveModelFolder } from './folder.js';
 import { parameterCount } from './model.js';
 import { pca } from './pca.js';
+import { fitMixture, MIXTURE_COMPONENTS } from './posterior.js';
 import { CHECKPOINT_FILE, type TrainEvent, type TrainRequest } from './train-protocol.js';
 import { NonFiniteLossError, Trainer } from './trainer.js';
 
@@ -78,6 +79,7 @@ async function run(): Promise<void> {
       }
     }
     const means = await trainer.latentMeans(corpus.train);
+    const motion = await storedLatents(trainer);
     const final = trainer.history[trainer.history.length - 1];
     const seconds = (performance.now() - started) / 1000 + (request.resume ? sumSeconds(trainer.history) : 0);
     await saveModelFolder(request.out, {
@@ -108,8 +110,12 @@ async function run(): Promise<void> {
           framesPerSecond: final.framesPerSecond,
         },
         pca: pca(means, config.latent),
+        posterior: fitMixture(means, config.latent, MIXTURE_COMPONENTS, config.seed),
+        ...(corpus.loudnessDb !== undefined ? { level: { loudnessDb: corpus.loudnessDb } } : {}),
+        latents: { file: LATENTS_FILE, frames: motion.frames, segments: motion.segments },
         createdAt: new Date().toISOString(),
       },
+      latents: motion.latents,
     });
     post({
       type: 'done',
@@ -124,6 +130,52 @@ async function run(): Promise<void> {
   } finally {
     trainer.dispose();
   }
+}
+
+/** The most latent frames a model keeps for motion (MAX × latent × 4 bytes: 4 MiB at latent 16). */
+const MAX_STORED_FRAMES = 65_536;
+/** Over that, whole stretches of this many frames (1.5 s) are kept, evenly spread. */
+const STRETCH = 256;
+
+/**
+ * The training frames' latent means in order, source after source, for the motion of generated
+ * sounds (sampler.ts); for a long corpus, evenly spread stretches of it.
+ */
+async function storedLatents(trainer: Trainer): Promise<{
+  latents: Float32Array;
+  frames: number;
+  segments: { source: string; start: number; length: number }[];
+}> {
+  const { corpus } = trainer;
+  const total = corpus.frames.length / corpus.bins;
+  const every = Math.max(1, Math.ceil(total / MAX_STORED_FRAMES));
+  const keep: { source: string; from: number; length: number }[] = [];
+  let offset = 0;
+  let chunk = 0;
+  for (const source of corpus.sources) {
+    if (every === 1) keep.push({ source: source.name, from: offset, length: source.frames });
+    else {
+      for (let start = 0; start < source.frames; start += STRETCH, chunk++) {
+        if (chunk % every === 0)
+          keep.push({
+            source: source.name,
+            from: offset + start,
+            length: Math.min(STRETCH, source.frames - start),
+          });
+      }
+    }
+    offset += source.frames;
+  }
+  const indices = new Int32Array(keep.reduce((n, k) => n + k.length, 0));
+  const segments: { source: string; start: number; length: number }[] = [];
+  let at = 0;
+  for (const k of keep) {
+    segments.push({ source: k.source, start: at, length: k.length });
+    for (let i = 0; i < k.length; i++) indices[at + i] = k.from + i;
+    at += k.length;
+  }
+  const latents = await trainer.latentMeans(indices);
+  return { latents, frames: indices.length, segments };
 }
 
 /** Two seconds of the first training sound through the model as it is now. */

@@ -14,6 +14,8 @@ export class VaeModel {
   readonly studio: StudioJson;
   readonly latent: number;
   readonly bins: number;
+  /** The training frames' latent means, in order (studio.latents splits them), or null for older models. */
+  readonly latents: Float32Array | null;
   readonly #encoder: tfl.LayersModel;
   readonly #decoder: tfl.LayersModel;
   #disposed = false;
@@ -22,6 +24,7 @@ export class VaeModel {
     this.studio = files.studio;
     this.latent = files.studio.latent;
     this.bins = files.studio.frames.bins;
+    this.latents = files.latents ?? null;
     this.#encoder = files.encoder;
     this.#decoder = files.decoder;
   }
