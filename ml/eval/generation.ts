@@ -54,6 +54,7 @@
  * - Empty cases: no generated frame kept gives precision and novelty NaN and recall 0; a set with no
  *   pair for flux gives NaN.
  */
+import { loudnessDb } from '../features/loudness.js';
 import { createRealFft } from '../synth/fft.js';
 import { Stft } from '../synth/stft.js';
 import type { Decibels } from '../units.js';
@@ -310,41 +311,13 @@ export function compareFrames(
   };
 }
 
-/** Per-block mean squares of x (512-sample blocks from 0; a partial last block only if it is the only one). */
-function blockPowers(x: Float32Array): number[] {
-  const size = METRIC.blockSize;
-  const blocks = Math.max(1, Math.floor(x.length / size));
-  const out: number[] = [];
-  for (let b = 0; b < blocks; b++) {
-    const end = Math.min(x.length, (b + 1) * size);
-    let s = 0;
-    for (let i = b * size; i < end; i++) s += x[i] * x[i];
-    out.push(end > b * size ? s / (end - b * size) : 0);
-  }
-  return out;
-}
-
 /**
  * Loudness in dBFS of a set of files (or one): the RMS over every 512-sample block within 30 dB of its
- * file's loudest block, pooled over the files. −∞ for silence.
+ * file's loudest block, pooled over the files; −∞ for silence. The same measure models store for
+ * their material and generated sound is brought to (ml/features/loudness.ts).
  */
 export function loudness(files: Float32Array | Float32Array[]): Decibels {
-  const list = Array.isArray(files) ? files : [files];
-  const gate = 10 ** (-METRIC.loudnessGateDb / 10);
-  let sum = 0;
-  let count = 0;
-  for (const x of list) {
-    const powers = blockPowers(x);
-    const max = powers.reduce((m, p) => (p > m ? p : m), 0);
-    if (!(max > 0)) continue;
-    for (const p of powers) {
-      if (p >= max * gate) {
-        sum += p;
-        count++;
-      }
-    }
-  }
-  return count ? 10 * Math.log10(sum / count) : -Infinity;
+  return loudnessDb(files);
 }
 
 /**
