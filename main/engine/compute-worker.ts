@@ -118,7 +118,8 @@ const ops: Record<string, Op> = {
     return withModel(folder as string, id as string, async (model) => {
       const key = `map:${JSON.stringify(sources)}`;
       const cached = models.extra<LatentMap>(folder as string, key);
-      if (cached) return { ...cached, model: id as string };
+      // Always a copy: what is sent is transferred, and the cached map must keep its arrays.
+      if (cached) return { ...structuredClone(cached), model: id as string };
       const map = await computeMap(model, id as string, sources as MapSource[], missing as string[], signal);
       models.setExtra(folder as string, model, key, map);
       // The cached copy stays here: what is sent is a copy, since transferring would empty it.
@@ -199,14 +200,19 @@ port.on('message', (message: ToWorker) => {
         progress: (done, total) => post({ type: 'progress', id, done, total }),
       })
     : Promise.reject(new Error(`unknown operation ${op}`));
+  const fail = (err: unknown) => {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const name = controller.signal.aborted ? 'AbortError' : error.name;
+    post({ type: 'error', id, error: { name, message: error.message } });
+  };
   work
-    .then(
-      (value) => post({ type: 'result', id, value }, transferables(value)),
-      (err: unknown) => {
-        const error = err instanceof Error ? err : new Error(String(err));
-        const name = controller.signal.aborted ? 'AbortError' : error.name;
-        post({ type: 'error', id, error: { name, message: error.message } });
-      },
-    )
+    .then((value) => {
+      // A value that cannot be sent is this worker's bug: the caller hears of it rather than waiting.
+      try {
+        post({ type: 'result', id, value }, transferables(value));
+      } catch (err) {
+        fail(err);
+      }
+    }, fail)
     .finally(() => running.delete(id));
 });

@@ -127,6 +127,8 @@ export class WorkerPool {
       }
       const task = this.#queue.shift()!;
       slot.task = task;
+      // A worker at work keeps the process alive; an idle one does not.
+      slot.worker.ref();
       slot.worker.postMessage(
         { type: 'task', id: task.id, op: task.op, args: task.args } satisfies ToWorker,
         task.options.transfer ?? [],
@@ -146,6 +148,7 @@ export class WorkerPool {
         return;
       }
       slot.task = null;
+      slot.worker.unref();
       if (message.type === 'result') task.resolve(message.value);
       else if (message.error.name === 'AbortError' && task.options.signal?.aborted)
         task.reject(abortReason(task.options.signal));

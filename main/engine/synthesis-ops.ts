@@ -139,11 +139,8 @@ async function toSound(model: VaeModel, trajectory: Float32Array, seed: number):
   const settings = model.studio.frames;
   const fft = await createRealFft(settings.windowSize);
   try {
-    const audio = trajectoryToAudio(model, trajectory, new Stft(fft, settings), {
-      method: 'pghi-gl',
-      iterations: 16,
-      seed,
-    });
+    // As the CLI's `sample` and `export` make it, so a preview sounds as the file will.
+    const audio = trajectoryToAudio(model, trajectory, new Stft(fft, settings), { method: 'pghi-gl', seed });
     fadeEdges(audio, EDGE_FADE, settings.sampleRate);
     matchLoudness(audio, materialLoudness(model));
     return { sampleRate: settings.sampleRate, samples: audio };

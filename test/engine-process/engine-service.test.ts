@@ -110,6 +110,17 @@ describe.skipIf(!built)(
       expect(engine.stats().auditions).toBe(0);
     });
 
+    it('serves a cached map again and again, whole (its arrays are copied, not moved out of the cache)', async () => {
+      await cp(join(demo, 'model'), join(project, 'models', 'mapped'), { recursive: true });
+      const client = await connect();
+      await client.openProject(project);
+      const sizes = [];
+      for (let i = 0; i < 3; i++) sizes.push((await client.getMap('mapped')).p1.length);
+      expect(sizes[0]).toBeGreaterThan(1000);
+      expect(sizes).toEqual([sizes[0], sizes[0], sizes[0]]);
+      await client.deleteModel('mapped');
+    });
+
     it('deletes only model folders: a folder without a valid studio.json, or a symlink out, is refused', async () => {
       const client = await connect();
       await client.openProject(project);
