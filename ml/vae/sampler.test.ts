@@ -122,4 +122,17 @@ describe('the sampler', () => {
     expect(materialLoudness(model)).toBe(DEFAULT_MATERIAL_DB);
     expect(materialLoudness(fakeModel({ level: -17.5 }))).toBe(-17.5);
   });
+
+  it('wanders: a random sound visits several places of the material, gliding between them', () => {
+    const s = new Sampler(fakeModel());
+    // 172 frames a second: a fresh point every 86 frames, a 21-frame glide.
+    const t = rows(s.random(600, { seed: 3 }).trajectory);
+    const steps = t.slice(1).map((r, f) => Math.hypot(r[0] - t[f][0], r[1] - t[f][1]));
+    // The stored material moves one unit a frame; the clusters are 8 apart: glides, not jumps.
+    expect(Math.max(...steps)).toBeLessThan(1.5);
+    const nearB = t.filter((r) => r[0] > 8).length;
+    const nearA = t.filter((r) => r[0] < 6).length;
+    expect(nearA).toBeGreaterThan(50);
+    expect(nearB).toBeGreaterThan(50);
+  });
 });
