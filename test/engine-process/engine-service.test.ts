@@ -16,6 +16,7 @@ import { createEngine, type Engine } from '../../main/engine/service.js';
 import { packageRoot } from '../../main/package-info.js';
 import { startServer, type RunningServer } from '../../main/serve/server.js';
 import { runCli } from '../cli.js';
+import { decodeWav } from '../../ml/audio/wav.js';
 
 const built = existsSync(join(packageRoot(), 'dist', 'main', 'engine', 'compute-worker.js'));
 const demo = join(packageRoot(), 'assets', 'demo');
@@ -119,6 +120,35 @@ describe.skipIf(!built)(
       expect(sizes[0]).toBeGreaterThan(1000);
       expect(sizes).toEqual([sizes[0], sizes[0], sizes[0]]);
       await client.deleteModel('mapped');
+    });
+
+    it("previews random sounds exactly as the CLI's sample writes them (one sampler, the material's loudness)", async () => {
+      await cp(join(demo, 'model'), join(project, 'models', 'sampled'), { recursive: true });
+      const client = await connect();
+      await client.openProject(project);
+      const previews = await client.sample('sampled', 2, 0.5, 1, 7);
+      const out = join(dir, 'cli-samples');
+      const r = runCli([
+        'sample',
+        join(project, 'models', 'sampled'),
+        '--count',
+        '2',
+        '--seconds',
+        '0.5',
+        '--seed',
+        '7',
+        '--out',
+        out,
+      ]);
+      expect(r.status).toBe(0);
+      for (const [i, preview] of previews.entries()) {
+        const file = decodeWav(await readFile(join(out, `sample-00${i + 1}.wav`)), 'sample').channels[0];
+        expect(file.length).toBe(preview.samples.length);
+        // The same sound, but for the file's 16-bit rounding.
+        const worst = preview.samples.reduce((m, v, k) => Math.max(m, Math.abs(v - file[k])), 0);
+        expect(worst).toBeLessThan(2 / 32768);
+      }
+      await client.deleteModel('sampled');
     });
 
     it('deletes only model folders: a folder without a valid studio.json, or a symlink out, is refused', async () => {
