@@ -231,6 +231,18 @@ describe('withSecurityHeaders', () => {
   it('adds the headers to a response that had none', () => {
     expect(withSecurityHeaders(undefined)).toEqual(SECURITY_HEADERS);
   });
+
+  it('isolates the window across origins (COOP and COEP), so live audition can share memory with its worklet', () => {
+    const headers = withSecurityHeaders({ 'cross-origin-embedder-policy': ['unsafe-none'] });
+    expect(headers).toMatchObject({
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
+    expect(Object.keys(headers).filter((name) => /^cross-origin-embedder-policy$/i.test(name))).toHaveLength(
+      1,
+    );
+  });
 });
 
 describe('policy.ts', () => {

@@ -40,12 +40,18 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Headers every response in the app's session gets (Content-Security-Policy among them). */
+/**
+ * Headers every response in the app's session gets (Content-Security-Policy among them). COOP and
+ * COEP make the window cross-origin isolated (it loads nothing from elsewhere), so live audition
+ * shares its ring with the AudioWorklet through a SharedArrayBuffer.
+ */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
 /**

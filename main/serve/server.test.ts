@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -44,13 +44,18 @@ afterAll(async () => {
 });
 
 /** A raw HTTP GET (fetch would normalise away the '..' segments we want to send). */
-function get(path: string, method = 'GET'): Promise<{ status: number; type?: string; body: string }> {
+function get(
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; type?: string; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = request(`${server.origin}${path}`, { method }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], body }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, type: res.headers['content-type'], body, headers: res.headers }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -108,6 +113,16 @@ describe('static files', () => {
     expect((await get('/assets/app.js', 'HEAD')).body).toBe('');
     expect((await get('/assets/app.js', 'POST')).status).toBe(405);
     expect((await get('/missing.js')).status).toBe(404);
+  });
+
+  it('isolates the page across origins (COOP and COEP), so live audition can share memory with its worklet', async () => {
+    for (const path of ['/', '/assets/app.js', '/missing.js']) {
+      const { headers } = await get(path);
+      expect(headers['cross-origin-opener-policy'], path).toBe('same-origin');
+      expect(headers['cross-origin-embedder-policy'], path).toBe('require-corp');
+      expect(headers['cross-origin-resource-policy'], path).toBe('same-origin');
+      expect(headers['x-content-type-options'], path).toBe('nosniff');
+    }
   });
 
   it('never serves a file outside the folder', async () => {

@@ -63,11 +63,18 @@ export interface RunningServer {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
+/**
+ * Every response's headers. COOP and COEP make the page cross-origin isolated, which it can be
+ * because it loads nothing from elsewhere: SharedArrayBuffer is then there for live audition's
+ * ring between the page and its AudioWorklet (renderer/src/lib/live-output.ts).
+ */
 const PAGE_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {

@@ -1,5 +1,14 @@
+import type { LiveOutput } from './live-output.js';
+import { liveProbe } from './live-probe.js';
 import type { Player } from './player.js';
 import type { AuditionStream, LatentMap, StudioClient } from './types.js';
+
+interface Chunk {
+  stream: number;
+  samples: Float32Array;
+  echo?: number;
+  trace?: Float32Array;
+}
 
 /** Latencies kept for the diagnostics panel (the most recent ones). */
 const LATENCY_WINDOW = 100;
@@ -17,11 +26,22 @@ export class Explorer {
   readonly #audio = new Map<string, { samples: Float32Array; sampleRate: number }>();
   /** The live audition, while one runs. */
   audition = $state.raw<AuditionStream | null>(null);
-  /** Pointer event to first changed sample entering the output buffer, ms, most recent last. */
+  /**
+   * Pointer event to the first sample of the glide toward its point leaving the limiter, ms, most
+   * recent last (the device's output latency comes on top).
+   */
   latencies = $state.raw<number[]>([]);
+  /** How the chunks reach the audio thread: shared memory, or messages where the page is not isolated. */
+  feed = $state<'shared memory' | 'messages' | null>(null);
   /** The device's own output latency (ms), beside ours, where the platform says. */
   outputLatency = $state<number | null>(null);
   #starting: Promise<void> | null = null;
+  #live: LiveOutput | null = null;
+  /** Latencies measured since the figures were last shown. */
+  #measured: number[] = [];
+  #publish: ReturnType<typeof setTimeout> | null = null;
+  /** Chunks that arrived while the audition was starting (the engine sends before it answers). */
+  #early: Chunk[] = [];
 
   readonly medianLatency = $derived.by(() => {
     if (this.latencies.length === 0) return null;
@@ -29,25 +49,64 @@ export class Explorer {
     return sorted[Math.floor(sorted.length / 2)];
   });
 
-  async startAudition(client: StudioClient, p1: number, p2: number): Promise<void> {
+  async startAudition(client: StudioClient, player: Player, p1: number, p2: number): Promise<void> {
     if (!this.model || this.audition || this.#starting) return;
     this.latencies = [];
+    this.#measured = [];
     this.ended = null;
     this.#starting = (async () => {
       try {
-        this.audition = await client.startAudition(this.model!, p1, p2);
+        const live = await player.live();
+        this.#attach(player, live);
+        this.#early = [];
+        const audition = await client.startAudition(
+          this.model!,
+          p1,
+          p2,
+          liveProbe ? { trace: true } : undefined,
+        );
+        const first = live.begin(audition.sampleRate);
+        liveProbe?.starts.push({ ...audition, index: first });
+        this.audition = audition;
+        this.outputLatency = player.outputLatencyMs;
         this.hearing = 'live audition';
+        for (const chunk of this.#early) if (chunk.stream === audition.stream) this.#play(chunk);
       } catch (err) {
         this.error = (err as Error).message;
       } finally {
+        this.#early = [];
         this.#starting = null;
       }
     })();
     await this.#starting;
   }
 
+  /** The live output's echoes become latencies (once per output: it outlives auditions). */
+  #attach(player: Player, live: LiveOutput): void {
+    if (this.#live === live) return;
+    this.#live = live;
+    this.feed = live.shared ? 'shared memory' : 'messages';
+    live.onEcho = (sentAt, frame) => {
+      const ms = player.latencySince(sentAt, frame);
+      this.outputLatency = player.outputLatencyMs;
+      if (ms === null || !this.audition) return;
+      liveProbe?.latencies.push({ sentAt, frame, ms });
+      this.#measured.push(ms);
+      // Shown four times a second: a render per echo would be main-thread time the audio's chunks wait for.
+      if (this.#publish === null)
+        this.#publish = setTimeout(() => {
+          this.#publish = null;
+          if (this.#measured.length === 0 || !this.audition) return;
+          this.latencies = [...this.latencies, ...this.#measured].slice(-LATENCY_WINDOW);
+          this.#measured = [];
+        }, 250);
+    };
+    if (liveProbe) live.onReport = (report) => liveProbe!.reports.push(report);
+  }
+
   moveAudition(client: StudioClient, p1: number, p2: number, eventTime: number): void {
     if (!this.audition) return;
+    liveProbe?.moves.push({ stream: this.audition.stream, p1, p2, sentAt: eventTime });
     client
       .moveAudition(this.audition.stream, p1, p2, eventTime)
       .catch((err: Error) => (this.error = err.message));
@@ -56,6 +115,7 @@ export class Explorer {
   async stopAudition(client: StudioClient): Promise<void> {
     const stream = this.audition;
     this.audition = null;
+    if (stream) this.#live?.end();
     if (stream) await client.stopAudition(stream.stream).catch(() => undefined);
     if (this.hearing === 'live audition') this.hearing = null;
   }
@@ -64,23 +124,46 @@ export class Explorer {
   onEnded(stream: number, reason: string): void {
     if (this.audition?.stream !== stream) return;
     this.audition = null;
+    this.#live?.end();
     this.latencies = [];
     if (this.hearing === 'live audition') this.hearing = null;
     this.ended = `Live audition ended: ${reason}`;
   }
 
-  /** A chunk of the live audition: queued gaplessly; an echoed move's latency is recorded. */
-  onAudio(player: Player, stream: number, samples: Float32Array, echo?: number): void {
+  /** A chunk of the live audition, to the live output. */
+  onAudio(stream: number, samples: Float32Array, echo?: number, trace?: Float32Array): void {
+    const chunk = { stream, samples, echo, trace };
+    if (!this.audition && this.#starting) this.#early.push(chunk);
+    else if (this.audition?.stream === stream) this.#play(chunk);
+  }
+
+  /**
+   * Writes a chunk; a move's echo marks the first sample of the glide. The engine echoes a move on
+   * the chunk holding the hop that the glide's first frame makes, which RTPGHI's one frame of delay
+   * sends out with the next frame's push: the first glide frame always opens a chunk, so that hop
+   * is the chunk's second when the chunk has two or more hops, and its first when the frame came
+   * alone in the chunk before. The one case this misreads (a lone glide frame followed, after a
+   * stall in the engine, by a chunk of several hops) puts the mark one hop late, never early.
+   */
+  #play(chunk: Chunk): void {
+    const live = this.#live;
     const audition = this.audition;
-    if (!audition || audition.stream !== stream) return;
-    const untilPlayed = player.queue(samples, audition.sampleRate, { keep: echo !== undefined });
-    this.outputLatency = player.outputLatencyMs;
-    if (echo !== undefined && untilPlayed !== null) {
-      this.latencies = [
-        ...this.latencies.slice(-(LATENCY_WINDOW - 1)),
-        performance.now() - echo + untilPlayed,
-      ];
-    }
+    if (!live || !audition) return;
+    const hops = Math.round(chunk.samples.length / audition.hop);
+    const echoOffset = chunk.echo === undefined ? null : hops >= 2 ? audition.hop : 0;
+    const index = live.write(
+      chunk.samples,
+      chunk.echo !== undefined ? { offset: echoOffset!, sentAt: chunk.echo } : undefined,
+    );
+    liveProbe?.chunks.push({
+      stream: chunk.stream,
+      index,
+      samples: chunk.samples.slice(),
+      echo: chunk.echo ?? null,
+      echoOffset,
+      trace: chunk.trace ? chunk.trace.slice() : null,
+      at: performance.now(),
+    });
   }
 
   async open(client: StudioClient, model: string): Promise<void> {

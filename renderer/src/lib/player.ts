@@ -1,31 +1,115 @@
+import { LiveOutput } from './live-output.js';
+import { liveProbe } from './live-probe.js';
+
+/**
+ * The context's latency hint: 0 asks for the smallest buffer the platform offers. In headless
+ * Chromium on Linux that is one 128-frame quantum (2.9 ms) with 9 ms of output latency, against
+ * 10 ms and 32 ms for the default 'interactive': live audition is played like an instrument.
+ */
+const LATENCY_HINT: AudioContextLatencyCategory | number = 0;
+
+/** A DynamicsCompressor with a hard knee at −1 dBFS and a 20:1 ratio: the player's limiter. */
+export function configureLimiter(limiter: DynamicsCompressorNode): DynamicsCompressorNode {
+  limiter.threshold.value = -1;
+  limiter.knee.value = 0;
+  limiter.ratio.value = 20;
+  limiter.attack.value = 0.002;
+  limiter.release.value = 0.1;
+  return limiter;
+}
+
+/**
+ * The limiter's own delay (its look-ahead, 6 ms in Chromium), in frames at `rate`: an impulse
+ * rendered offline through one configured the same way.
+ */
+export async function measureLimiterDelay(rate: number): Promise<number> {
+  const length = Math.ceil(rate * 0.05);
+  const offline = new OfflineAudioContext(1, length, rate);
+  const impulse = offline.createBuffer(1, length, rate);
+  impulse.getChannelData(0)[0] = 0.25;
+  const source = offline.createBufferSource();
+  source.buffer = impulse;
+  source.connect(configureLimiter(offline.createDynamicsCompressor())).connect(offline.destination);
+  source.start();
+  const out = (await offline.startRendering()).getChannelData(0);
+  let at = 0;
+  for (let i = 1; i < out.length; i++) if (Math.abs(out[i]) > Math.abs(out[at])) at = i;
+  return at;
+}
+
 /**
  * Plays mono sounds through a master volume and a limiter, so nothing the app plays can blast
  * the listener (a DynamicsCompressor with a hard knee at −1 dBFS and a 20:1 ratio acts as one).
- * One sound at a time: a new one stops the last.
+ * One sound at a time: a new one stops the last. Live audition plays through the same chain, from
+ * an AudioWorklet (live()).
  */
 export class Player {
   #context: AudioContext | null = null;
   #master: GainNode | null = null;
+  #limiter: DynamicsCompressorNode | null = null;
   #current: AudioBufferSourceNode | null = null;
+  #live: Promise<LiveOutput> | null = null;
+  /** The limiter's delay in frames (measured when live audition first starts). */
+  #limiterDelay = 0;
   #volume = 0.8;
   onEnded: () => void = () => {};
 
   #graph(): { context: AudioContext; master: GainNode } {
     if (!this.#context || !this.#master) {
-      const context = new AudioContext();
+      const context = new AudioContext({ latencyHint: LATENCY_HINT });
       const master = context.createGain();
       master.gain.value = this.#volume;
-      const limiter = context.createDynamicsCompressor();
-      limiter.threshold.value = -1;
-      limiter.knee.value = 0;
-      limiter.ratio.value = 20;
-      limiter.attack.value = 0.002;
-      limiter.release.value = 0.1;
+      const limiter = configureLimiter(context.createDynamicsCompressor());
       master.connect(limiter).connect(context.destination);
       this.#context = context;
       this.#master = master;
+      this.#limiter = limiter;
     }
     return { context: this.#context, master: this.#master };
+  }
+
+  /**
+   * The live audition's output (one per context, made on first use): a worklet in front of the
+   * master volume and the limiter. With the test probe on, a tap after the limiter records.
+   */
+  live(): Promise<LiveOutput> {
+    if (!this.#live) {
+      const { context, master } = this.#graph();
+      if (context.state === 'suspended') void context.resume();
+      const made = (async () => {
+        const output = await LiveOutput.create(context, master, {
+          inputRate: context.sampleRate,
+          logQuanta: liveProbe ? liveProbe.logQuanta(context.sampleRate) : undefined,
+          messagesOnly: liveProbe?.messagesOnly,
+        });
+        this.#limiterDelay = await measureLimiterDelay(context.sampleRate);
+        if (liveProbe) await liveProbe.attach(context, this.#limiter!, output, this.#limiterDelay);
+        return output;
+      })();
+      this.#live = made;
+      made.catch(() => {
+        if (this.#live === made) this.#live = null;
+      });
+    }
+    return this.#live;
+  }
+
+  /**
+   * Milliseconds from `sentAt` (performance.now() time of a pointer event) to when context frame
+   * `frame` of the live worklet's output leaves the limiter: the moment that frame is heard
+   * (getOutputTimestamp) less the device's output latency. Without an output timestamp the
+   * context's current time is taken as now.
+   */
+  latencySince(sentAt: number, frame: number): number | null {
+    const c = this.#context;
+    if (!c) return null;
+    const at = (frame + this.#limiterDelay) / c.sampleRate;
+    const stamp = typeof c.getOutputTimestamp === 'function' ? c.getOutputTimestamp() : null;
+    if (stamp && stamp.performanceTime && stamp.contextTime) {
+      const heard = stamp.performanceTime + (at - stamp.contextTime) * 1000;
+      return heard - (c.outputLatency || 0) * 1000 - sentAt;
+    }
+    return performance.now() + (at - c.currentTime) * 1000 - sentAt;
   }
 
   /** Output devices, where the platform lets a page choose one (AudioContext.setSinkId). */
@@ -50,39 +134,6 @@ export class Player {
   set volume(v: number) {
     this.#volume = Math.min(1, Math.max(0, v));
     if (this.#master) this.#master.gain.value = this.#volume;
-  }
-
-  /** Where the next streamed chunk starts (AudioContext seconds). */
-  #streamAt = 0;
-
-  /**
-   * Queues a chunk of a stream right after the previous one (gapless); after an underrun it starts
-   * a few milliseconds from now. Returns how long until its first sample plays, in milliseconds —
-   * or null when the chunk was dropped because more than `maxAheadMs` is queued already: the
-   * engine's clock and the sound card's drift apart (and the card starts late), and a queue that
-   * grows is latency the listener hears. A chunk marked `keep` (the sound of a move) is never dropped.
-   */
-  queue(
-    samples: Float32Array,
-    sampleRate: number,
-    options: { maxAheadMs?: number; keep?: boolean } = {},
-  ): number | null {
-    const { context, master } = this.#graph();
-    if (context.state === 'suspended') void context.resume();
-    const safety = 0.004;
-    if (this.#streamAt < context.currentTime + safety) this.#streamAt = context.currentTime + safety;
-    const ahead = (this.#streamAt - context.currentTime) * 1000;
-    if (!options.keep && ahead > (options.maxAheadMs ?? 25)) return null;
-    const buffer = context.createBuffer(1, samples.length, sampleRate);
-    buffer.copyToChannel(samples as Float32Array<ArrayBuffer>, 0);
-    const source = context.createBufferSource();
-    source.buffer = buffer;
-    source.connect(master);
-    source.onended = () => source.disconnect();
-    source.start(this.#streamAt);
-    const wait = (this.#streamAt - context.currentTime) * 1000;
-    this.#streamAt += buffer.duration;
-    return wait;
   }
 
   /** The device's own output latency (ms), where the platform says. */
@@ -121,8 +172,12 @@ export class Player {
 
   async dispose(): Promise<void> {
     this.stop();
+    const live = this.#live;
+    this.#live = null;
+    await live?.then((l) => l.dispose()).catch(() => undefined);
     await this.#context?.close();
     this.#context = null;
     this.#master = null;
+    this.#limiter = null;
   }
 }

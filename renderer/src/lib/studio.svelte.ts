@@ -101,7 +101,7 @@ export class Studio {
       } else if (event.type === 'audition') {
         this.explorer.onEnded(event.stream, event.reason);
       } else if (event.type === 'audio') {
-        this.explorer.onAudio(this.player, event.stream, event.samples, event.echo);
+        this.explorer.onAudio(event.stream, event.samples, event.echo, event.trace);
       } else if (event.type === 'training') {
         this.training.onEvent(event.run, event.report, event.batch, event.preview);
         // The engine sends a run's end after recording it: now the list of resumable runs is current.
@@ -249,7 +249,7 @@ export class Studio {
 
   async setLiveAudition(on: boolean, p1 = 0, p2 = 0): Promise<void> {
     if (!this.#client) return;
-    if (on) await this.explorer.startAudition(this.#client, p1, p2);
+    if (on) await this.explorer.startAudition(this.#client, this.player, p1, p2);
     else await this.explorer.stopAudition(this.#client);
   }
 
