@@ -94,15 +94,21 @@ export interface TrainSettings {
   sources?: string[];
 }
 
-/** One epoch's figures, as the UI charts them (per frame, in nats). */
+/**
+ * One epoch's figures, as the UI charts them, per frame: reconstruction loss (binary cross-entropy
+ * summed over the bins against dB targets — a loss, not a likelihood), KL (nats), their total.
+ */
 export interface EpochSummary {
   epoch: number;
   epochs: number;
   reconstruction: number;
   kl: number;
   klPerDim: number[];
+  /** reconstruction + kl: lower is better. */
+  total: number;
+  /** −total under its old name; deprecated (it is not an evidence lower bound). */
   elbo: number;
-  heldOut: { reconstruction: number; kl: number; elbo: number } | null;
+  heldOut: { reconstruction: number; kl: number; total: number; elbo: number } | null;
   activeUnits: number;
   framesPerSecond: number;
   etaSeconds: number;

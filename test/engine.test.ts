@@ -58,7 +58,10 @@ describe('train', () => {
     expect(r.json).toMatchObject({ epochs: 1, latent: 4 });
     expect(r.json!.activeUnits as number).toBeGreaterThanOrEqual(0);
     expect((r.json!.klPerDim as number[]).length).toBe(4);
-    expect(r.json!.elbo).toBeCloseTo(-((r.json!.reconstruction as number) + (r.json!.kl as number)), 3);
+    expect(r.json!.total).toBeCloseTo((r.json!.reconstruction as number) + (r.json!.kl as number), 3);
+    // The old key stays, as an alias, for scripts that read it.
+    expect(r.json!.elbo).toBeCloseTo(-(r.json!.total as number), 6);
+    expect(r.stderr).not.toMatch(/ELBO/);
     expect(r.stderr).toMatch(/epoch 1\/1: reconstruction .* active \d\/4, \d+ frames\/s/);
     expect(r.stderr).toMatch(/backend: wasm/);
   });

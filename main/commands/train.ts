@@ -34,9 +34,9 @@ export interface TrainOptions {
 const f2 = (x: number) => x.toFixed(2);
 
 function epochLine(r: EpochReport): string {
-  const held = r.heldOut ? `, held-out ${f2(r.heldOut.reconstruction + r.heldOut.kl)}` : '';
+  const held = r.heldOut ? `, held-out total ${f2(r.heldOut.total)}` : '';
   return (
-    `epoch ${r.epoch}/${r.epochs}: reconstruction ${f2(r.reconstruction)}, KL ${f2(r.kl)}, ELBO ${f2(r.elbo)}${held}, ` +
+    `epoch ${r.epoch}/${r.epochs}: reconstruction ${f2(r.reconstruction)}, KL ${f2(r.kl)} nats, total ${f2(r.total)}${held}, ` +
     `active ${r.activeUnits}/${r.klPerDim.length}, ${Math.round(r.framesPerSecond)} frames/s, ETA ${Math.round(r.etaSeconds)} s`
   );
 }
@@ -196,6 +196,8 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
         reconstruction: r.reconstruction,
         kl: r.kl,
         klPerDim: r.klPerDim,
+        total: r.total,
+        // Deprecated alias (−total): kept so scripts reading it do not break.
         elbo: r.elbo,
         heldOut: r.heldOut,
         activeUnits: r.activeUnits,

@@ -34,7 +34,11 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   loss: 'bce',
 });
 
-/** One epoch's figures. Losses are per frame, in nats (summed over bins and latent dimensions). */
+/**
+ * One epoch's figures, per frame: the reconstruction loss summed over the 256 bins (binary
+ * cross-entropy, or squared error, against dB targets in [0, 1] — a loss, not a log-likelihood), the
+ * KL divergence summed over the latent dimensions (in nats).
+ */
 export interface EpochReport {
   epoch: number;
   epochs: number;
@@ -42,10 +46,15 @@ export interface EpochReport {
   reconstruction: number;
   kl: number;
   klPerDim: number[];
-  /** Evidence lower bound per frame: −(reconstruction + KL). */
+  /** Reconstruction + KL per frame: the figure to watch (lower is better). */
+  total: number;
+  /**
+   * −total, under its old name, kept so scripts reading it do not break. It is not an evidence lower
+   * bound: binary cross-entropy on continuous dB targets is no likelihood. Deprecated: read total.
+   */
   elbo: number;
   loss: number;
-  heldOut: { reconstruction: number; kl: number; elbo: number } | null;
+  heldOut: { reconstruction: number; kl: number; total: number; elbo: number } | null;
   activeUnits: number;
   /** Training frames per second over this epoch's batches only. */
   framesPerSecond: number;
@@ -204,12 +213,14 @@ export class Trainer {
       reconstruction,
       kl,
       klPerDim,
+      total: reconstruction + kl,
       elbo: -(reconstruction + kl),
       // The objective minimised: with free bits each dimension counts at least freeBits nats.
       loss: reconstruction + beta * klPerDim.reduce((sum, v) => sum + Math.max(v, this.config.freeBits), 0),
       heldOut: heldOut && {
         reconstruction: heldOut.reconstruction,
         kl: heldOut.kl,
+        total: heldOut.reconstruction + heldOut.kl,
         elbo: -(heldOut.reconstruction + heldOut.kl),
       },
       activeUnits,

@@ -20,7 +20,7 @@ test('trains a tiny model with live figures, and lists it when done', async ({ p
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', /[1-4]/);
   await expect(status).toContainText('done after epoch 4 of 4', { timeout: 60_000 });
   await expect(page.getByTestId('train-figures')).toContainText(
-    /reconstruction [\d.]+ · KL [\d.]+ · ELBO -[\d.]+ · held-out [\d.]+/,
+    /reconstruction [\d.]+ · KL [\d.]+ · total [\d.]+ · held-out total [\d.]+/,
   );
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', '4');
   // Now and then a reconstruction to listen to: the last at epoch 4.
