@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { WaveFile } from 'wavefile';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobInfo, StudioEvent } from '../../common/api.js';
+import type { JobInfo } from '../../common/api.js';
 import { createClient, type StudioClient } from '../../common/client.js';
 import { webSocketTransport } from '../../common/transport.js';
 import { createEngine, type Engine } from '../../main/engine/service.js';
 import { packageRoot } from '../../main/package-info.js';
 import { startServer, type RunningServer } from '../../main/serve/server.js';
 import { runCli } from '../cli.js';
+import { when } from './events.js';
 import { decodeWav } from '../../ml/audio/wav.js';
 
 const built = existsSync(join(packageRoot(), 'dist', 'main', 'engine', 'compute-worker.js'));
@@ -37,19 +38,6 @@ async function connect(): Promise<StudioClient> {
   const client = createClient(webSocketTransport(ws), { timeoutMs: 0 });
   clients.push(client);
   return client;
-}
-
-/** Resolves with the first event `pick` accepts. */
-function when<T>(client: StudioClient, pick: (event: StudioEvent) => T | undefined): Promise<T> {
-  return new Promise((resolve) => {
-    const stop = client.onEvent((event) => {
-      const value = pick(event);
-      if (value !== undefined) {
-        stop();
-        resolve(value);
-      }
-    });
-  });
 }
 
 /** Resolves once `test` holds, checking after every event and every 20 ms. */
@@ -320,23 +308,7 @@ describe.skipIf(!built)(
       const client = await connect();
       await client.openProject(project);
       const target = join(dir, 'anywhere');
-      await expect(
-        client.exportSounds({
-          model: 'demo',
-          kind: 'random',
-          count: 1,
-          seconds: 0.2,
-          bitDepth: '16',
-          normalize: 'none',
-          name: 'x',
-          folder: target,
-        }),
-      ).rejects.toThrow(/only inside the open project/);
-      expect(existsSync(target)).toBe(false);
-      // Granted by main's dialog (Electron): honoured.
-      await mkdir(target);
-      engine.grantPath(target, 'export');
-      const result = await client.exportSounds({
+      const settings = {
         model: 'demo',
         kind: 'random',
         count: 1,
@@ -345,7 +317,13 @@ describe.skipIf(!built)(
         normalize: 'none',
         name: 'x',
         folder: target,
-      });
+      } as const;
+      await expect(client.exportSounds(settings)).rejects.toThrow(/only inside the open project/);
+      expect(existsSync(target)).toBe(false);
+      // Granted by main's dialog (Electron): honoured.
+      await mkdir(target);
+      engine.grantPath(target, 'export');
+      const result = await client.exportSounds(settings);
       expect(result.folder).toBe(target);
       expect((await readdir(target)).sort()).toEqual(['manifest.csv', 'manifest.json', 'random-001.wav']);
     });

@@ -5,11 +5,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StudioEvent, TrainingRun } from '../../common/api.js';
-import { createClient, type StudioClient } from '../../common/client.js';
+import type { TrainingRun } from '../../common/api.js';
+import { createClient } from '../../common/client.js';
 import { forkEngine } from '../../main/engine/fork-engine.js';
 import { Supervisor } from '../../main/engine/supervisor.js';
 import { packageRoot } from '../../main/package-info.js';
+import { when } from './events.js';
 
 const entry = join(packageRoot(), 'dist', 'main', 'engine', 'process-entry.js');
 const built = existsSync(entry);
@@ -22,19 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Resolves with the first event `pick` accepts. */
-function when<T>(client: StudioClient, pick: (event: StudioEvent) => T | undefined): Promise<T> {
-  return new Promise((resolve) => {
-    const stop = client.onEvent((event) => {
-      const value = pick(event);
-      if (value !== undefined) {
-        stop();
-        resolve(value);
-      }
-    });
-  });
-}
 
 describe.skipIf(!built)(
   `training across an engine crash${built ? '' : ' (skipped: run `npm run build` first)'}`,
