@@ -120,7 +120,12 @@ function plan(
           name: `${prefix ?? 'grid'}-r${String(r + 1).padStart(2, '0')}-c${String(c + 1).padStart(2, '0')}.wav`,
           render: async () => {
             const z = model.mapPointToLatent(p1, p2);
-            const trajectory = sampler.around(z, frames, { motion, seed: request.seed, plane: true });
+            const trajectory = sampler.around(z, frames, {
+              motion,
+              seed: request.seed + r * n + c,
+              plane: true,
+              wander: true,
+            });
             return {
               audio: trajectoryToAudio(model, trajectory, stft, { method, seed: request.seed }),
               latent: Array.from(z),

@@ -244,6 +244,7 @@ export async function renderLatent(
   const trajectory = new Sampler(model).around(clampLatent(model, z), frames, {
     motion: options.motion ?? 'material',
     plane: options.plane,
+    wander: options.plane,
   });
   return toSound(model, trajectory, 0);
 }

@@ -135,4 +135,19 @@ describe('the sampler', () => {
     expect(nearA).toBeGreaterThan(50);
     expect(nearB).toBeGreaterThan(50);
   });
+
+  it('finds the nearest stored frames, in latent space or on the map', () => {
+    const model = fakeModel();
+    const s = new Sampler(model);
+    expect(s.nearestFrames(Float32Array.from([7.2, 0.5]), 3)).toEqual([7, 8, 6]);
+    // On a map that sees only x, (9.9, 4) is nearest the frames at x = 10 (source b's), whatever its y.
+    (model.studio.pca.components as number[][])[1] = [0, 0];
+    const onMap = s.nearestFrames(Float32Array.from([9.9, 40]), 5, true);
+    expect(onMap.every((i) => i >= 10)).toBe(true);
+    // A held map point wanders among its nearest frames, still gliding.
+    const t = rows(s.around(Float32Array.from([3, 0]), 400, { plane: true, wander: true, seed: 2 }));
+    const steps = t.slice(1).map((r, f) => Math.hypot(r[0] - t[f][0], r[1] - t[f][1]));
+    // The material moves a unit a frame; a glide between two stretches adds at most about as much.
+    expect(Math.max(...steps)).toBeLessThan(2.5);
+  });
 });
