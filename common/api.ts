@@ -95,6 +95,18 @@ export interface TrainSettings {
 }
 
 /**
+ * The one default model, for the CLI's `train` and the studio's training form alike
+ * (ml/vae/trainer.ts DEFAULT_TRAIN_CONFIG takes these; docs/design.md "The model" says why).
+ */
+export const DEFAULT_TRAIN_SETTINGS: Readonly<Omit<TrainSettings, 'name' | 'sources'>> = Object.freeze({
+  preset: 'seed-speech',
+  latent: 16,
+  epochs: 30,
+  batch: 256,
+  beta: 0.01,
+});
+
+/**
  * One epoch's figures, as the UI charts them, per frame: reconstruction loss (binary cross-entropy
  * summed over the bins against dB targets — a loss, not a likelihood), KL (nats), their total.
  */

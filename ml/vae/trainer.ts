@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { SeededRandom } from '../random.js';
 import type { Corpus } from './corpus.js';
 import { type PresetName, applyUpToLast, buildModels, checkShape, splitPosterior } from './model.js';
+import { DEFAULT_TRAIN_SETTINGS } from '../../common/api.js';
 
 export interface TrainConfig {
   preset: PresetName;
@@ -22,11 +23,7 @@ export interface TrainConfig {
 
 /** Defaults chosen by measurement on speech and instruments (docs/design.md, "The model"). */
 export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
-  preset: 'seed-speech',
-  latent: 16,
-  epochs: 30,
-  batch: 256,
-  beta: 0.01,
+  ...DEFAULT_TRAIN_SETTINGS,
   warmupEpochs: 5,
   freeBits: 0,
   learningRate: 1e-3,

@@ -43,6 +43,8 @@ test('a live audition the engine ends by itself stops here and says why', async 
   await page.getByLabel('Name', { exact: true }).fill('short-lived');
   await page.getByLabel('Latent size', { exact: true }).fill('2');
   await page.getByLabel('Epochs', { exact: true }).fill('1');
+  // The default model is seed-speech; these runs only need to be quick.
+  await page.getByLabel('Preset').selectOption('compact');
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toContainText('short-lived: done after epoch 1 of 1', {
     timeout: 30_000,

@@ -37,6 +37,8 @@ test('cancels at the next batch and resumes from the checkpoint', async ({ page,
   await page.goto(served.url);
   await expect(page.getByTestId('source').first()).toBeVisible();
   await fill(page, { Name: 'long', 'Latent size': '4', Epochs: '500', Batch: '128' });
+  // The default model is seed-speech; these runs only need to be quick.
+  await page.getByLabel('Preset').selectOption('compact');
   await page.getByRole('button', { name: 'Start training' }).click();
   const chart = page.getByTestId('loss-chart');
   await expect(chart).toHaveAttribute('data-epochs', /^[1-9]/, { timeout: 30_000 });
@@ -64,6 +66,8 @@ test('a reload during training shows the run still going, with its curve so far'
   await page.goto(served.url);
   await expect(page.getByTestId('source').first()).toBeVisible();
   await fill(page, { Name: 'reloaded', 'Latent size': '4', Epochs: '300', Batch: '128' });
+  // The default model is seed-speech; these runs only need to be quick.
+  await page.getByLabel('Preset').selectOption('compact');
   await page.getByRole('button', { name: 'Start training' }).click();
   const chart = page.getByTestId('loss-chart');
   await expect(chart).toHaveAttribute('data-epochs', /^([2-9]|\d{2,})$/, { timeout: 60_000 });
@@ -103,8 +107,12 @@ test('a name that is taken trains as "name (2)", and the panel follows that run'
   await expect(page.getByTestId('source').first()).toBeVisible();
   await fill(page, { Name: 'twice', 'Latent size': '2', Epochs: '1', Batch: '256' });
   const status = page.getByTestId('train-status');
+  // The default model is seed-speech; these runs only need to be quick.
+  await page.getByLabel('Preset').selectOption('compact');
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(status).toContainText('twice: done after epoch 1 of 1', { timeout: 60_000 });
+  // The default model is seed-speech; these runs only need to be quick.
+  await page.getByLabel('Preset').selectOption('compact');
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(status).toContainText('twice (2): done after epoch 1 of 1', { timeout: 60_000 });
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', '1');

@@ -1,14 +1,9 @@
 import { plateau } from './curves.js';
+import { DEFAULT_TRAIN_SETTINGS } from '../../../common/api.js';
 import type { EpochSummary, JobInfo, StudioApi, StudioClient, TrainSettings, TrainingRun } from './types.js';
 
-export const DEFAULT_SETTINGS: TrainSettings = {
-  name: 'my model',
-  preset: 'compact',
-  latent: 16,
-  epochs: 20,
-  batch: 256,
-  beta: 0.01,
-};
+/** The training form's defaults: the one default model, as the CLI trains it. */
+export const DEFAULT_SETTINGS: TrainSettings = { name: 'my model', ...DEFAULT_TRAIN_SETTINGS };
 
 /** A job's id for the run training `model` (the engine's JobInfo id). */
 const jobId = (model: string) => `train/${model}`;
