@@ -455,7 +455,15 @@ export type StudioEvent =
   /** The current project changed (a source imported or removed, by this or another window). */
   | { type: 'project'; project: ProjectSummary }
   /** A chunk of a live audition's sound, to be played straight after the previous one. */
-  | { type: 'audio'; stream: number; samples: Float32Array; echo?: number; trace?: Float32Array }
+  | {
+      type: 'audio';
+      stream: number;
+      samples: Float32Array;
+      /** A move's sentAt, on the chunk where its glide begins: at sample `echoAt` of it. */
+      echo?: number;
+      echoAt?: number;
+      trace?: Float32Array;
+    }
   /** A training run moved on: a batch (`batch`), an epoch (`report`), or its end (`run.status`). */
   | {
       type: 'training';

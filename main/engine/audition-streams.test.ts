@@ -17,15 +17,31 @@ afterAll(() => models.dispose());
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function recorder() {
-  const chunks: { stream: number; samples: Float32Array; echo: number | undefined; trace?: Float32Array }[] =
-    [];
+  const chunks: {
+    stream: number;
+    samples: Float32Array;
+    echo: number | undefined;
+    echoAt?: number;
+    trace?: Float32Array;
+  }[] = [];
   const ended: { stream: number; reason: string }[] = [];
   return {
     chunks,
     ended,
     out: {
-      audio: (stream: number, samples: Float32Array, echo: number | undefined, trace?: Float32Array) =>
-        chunks.push({ stream, samples: samples.slice(), echo, trace: trace?.slice() }),
+      audio: (
+        stream: number,
+        samples: Float32Array,
+        echo: { sentAt: number; at: number } | undefined,
+        trace?: Float32Array,
+      ) =>
+        chunks.push({
+          stream,
+          samples: samples.slice(),
+          echo: echo?.sentAt,
+          echoAt: echo?.at,
+          trace: trace?.slice(),
+        }),
       ended: (stream: number, reason: string) => ended.push({ stream, reason }),
     },
   };
@@ -137,7 +153,15 @@ describe('live audition streams', () => {
     expect(frames.slice(0, GLIDE_HOPS + 1).map((z) => along(z))).toEqual(
       [1 / 3, 2 / 3, 1, 1].map((v) => expect.closeTo(v, 4)),
     );
-    expect(chunks.slice(before).find((c) => c.echo === 1)).toBeDefined();
+    // The echo names the sample where the glide's first frame sounds: RTPGHI gives out each push's
+    // previous frame, so it is the hop after the one whose frame was the glide's first.
+    const at = chunks.findIndex((c) => c.echo === 1);
+    const echoed = chunks[at];
+    const hop = lease.model.studio.frames.hop;
+    const k = echoed.echoAt! / hop;
+    expect(Number.isInteger(k)).toBe(true);
+    const frameBefore = k > 0 ? echoed.trace!.slice((k - 1) * d, k * d) : chunks[at - 1].trace!.slice(-d);
+    expect(along(frameBefore)).toBeCloseTo(1 / 3, 4);
     streams.dispose();
   });
 });

@@ -29,8 +29,16 @@ export const GLIDE_HOPS = 3;
 export const IDLE_STOP_MS = 60_000;
 
 export interface AuditionOutput {
-  /** A chunk of whole hops; with tracing on, `trace` holds the latent vector of each hop's frame. */
-  audio(stream: number, samples: Float32Array, echo: number | undefined, trace?: Float32Array): void;
+  /**
+   * A chunk of whole hops. `echo` (a move's sentAt) comes with `echoAt`, the sample of the chunk
+   * where the move's glide begins; with tracing on, `trace` holds the latent vector of each hop's frame.
+   */
+  audio(
+    stream: number,
+    samples: Float32Array,
+    echo: { sentAt: number; at: number } | undefined,
+    trace?: Float32Array,
+  ): void;
   /** The stream ended by itself (not by stop()), with the reason to show. */
   ended(stream: number, reason: string): void;
 }
@@ -217,16 +225,17 @@ export class AuditionStreams {
     const frame = new Float32Array(bins + 1);
     const samples = new Float32Array(count * settings.hop);
     let filled = 0;
-    let echo: number | undefined;
+    let echo: { sentAt: number; at: number } | undefined;
     for (let i = 0; i < count; i++) {
       frame.set(magnitude.subarray(i * bins, (i + 1) * bins));
       const out = stream.synth.push(frame);
       samples.set(out, filled);
-      filled += out.length;
       if (stream.pendingEcho !== null && --stream.echoAfter <= 0) {
-        echo = stream.pendingEcho;
+        // This push's hop is the glide's first frame (RTPGHI gives out the frame before).
+        echo = { sentAt: stream.pendingEcho, at: filled };
         stream.pendingEcho = null;
       }
+      filled += out.length;
     }
     stream.hops += count;
     this.#out.audio(stream.id, samples.subarray(0, filled), echo, stream.trace ? z : undefined);

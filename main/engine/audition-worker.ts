@@ -17,7 +17,14 @@ export type ToAuditionWorker =
 export type FromAuditionWorker =
   | { type: 'started'; stream: number; sampleRate: number; hop: number }
   | { type: 'failed'; stream: number; error: { name: string; message: string } }
-  | { type: 'audio'; stream: number; samples: Float32Array; echo?: number; trace?: Float32Array }
+  | {
+      type: 'audio';
+      stream: number;
+      samples: Float32Array;
+      echo?: number;
+      echoAt?: number;
+      trace?: Float32Array;
+    }
   | { type: 'ended'; stream: number; reason: string };
 
 const { backend, idleMs } = (workerData ?? {}) as { backend?: BackendName; idleMs?: number };
@@ -34,7 +41,7 @@ const streams = new AuditionStreams(
           type: 'audio',
           stream,
           samples: copy,
-          ...(echo !== undefined ? { echo } : {}),
+          ...(echo !== undefined ? { echo: echo.sentAt, echoAt: echo.at } : {}),
           ...(trace ? { trace } : {}),
         },
         [copy.buffer],

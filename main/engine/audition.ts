@@ -214,12 +214,12 @@ export class AuditionService implements AuditionApi {
         break;
       }
       case 'audio': {
-        const { stream, samples, echo, trace } = message;
+        const { stream, samples, echo, echoAt, trace } = message;
         this.#send(this.#streams.get(stream), {
           type: 'audio',
           stream,
           samples,
-          ...(echo !== undefined ? { echo } : {}),
+          ...(echo !== undefined ? { echo, echoAt } : {}),
           ...(trace ? { trace } : {}),
         });
         break;

@@ -7,6 +7,8 @@ interface Chunk {
   stream: number;
   samples: Float32Array;
   echo?: number;
+  /** The sample of the chunk where the echoed move's glide begins (the engine's word for it). */
+  echoAt?: number;
   trace?: Float32Array;
 }
 
@@ -131,26 +133,23 @@ export class Explorer {
   }
 
   /** A chunk of the live audition, to the live output. */
-  onAudio(stream: number, samples: Float32Array, echo?: number, trace?: Float32Array): void {
-    const chunk = { stream, samples, echo, trace };
+  onAudio(stream: number, samples: Float32Array, echo?: number, trace?: Float32Array, echoAt?: number): void {
+    const chunk = { stream, samples, echo, trace, echoAt };
     if (!this.audition && this.#starting) this.#early.push(chunk);
     else if (this.audition?.stream === stream) this.#play(chunk);
   }
 
   /**
-   * Writes a chunk; a move's echo marks the first sample of the glide. The engine echoes a move on
-   * the chunk holding the hop that the glide's first frame makes, which RTPGHI's one frame of delay
-   * sends out with the next frame's push: the first glide frame always opens a chunk, so that hop
-   * is the chunk's second when the chunk has two or more hops, and its first when the frame came
-   * alone in the chunk before. The one case this misreads (a lone glide frame followed, after a
-   * stall in the engine, by a chunk of several hops) puts the mark one hop late, never early.
+   * Writes a chunk; a move's echo marks the first sample of the glide, which the engine names
+   * (`echoAt`). An engine that does not name it is read as before: the glide's first hop is the
+   * chunk's second when it has two or more hops, else its first (one hop late at worst).
    */
   #play(chunk: Chunk): void {
     const live = this.#live;
     const audition = this.audition;
     if (!live || !audition) return;
     const hops = Math.round(chunk.samples.length / audition.hop);
-    const echoOffset = chunk.echo === undefined ? null : hops >= 2 ? audition.hop : 0;
+    const echoOffset = chunk.echo === undefined ? null : (chunk.echoAt ?? (hops >= 2 ? audition.hop : 0));
     const index = live.write(
       chunk.samples,
       chunk.echo !== undefined ? { offset: echoOffset!, sentAt: chunk.echo } : undefined,

@@ -101,7 +101,7 @@ export class Studio {
       } else if (event.type === 'audition') {
         this.explorer.onEnded(event.stream, event.reason);
       } else if (event.type === 'audio') {
-        this.explorer.onAudio(event.stream, event.samples, event.echo, event.trace);
+        this.explorer.onAudio(event.stream, event.samples, event.echo, event.trace, event.echoAt);
       } else if (event.type === 'training') {
         this.training.onEvent(event.run, event.report, event.batch, event.preview);
         // The engine sends a run's end after recording it: now the list of resumable runs is current.
