@@ -202,7 +202,7 @@ export function buildProgram(): Command {
     )
     .addOption(
       new Option('--loss <kind>', 'reconstruction loss')
-        .choices(['bce', 'mse'])
+        .choices(['bce', 'mse', 'mixed'])
         .default(DEFAULT_TRAIN_CONFIG.loss),
     )
     .option('--seed <n>', 'random seed', integer(0, 2 ** 31 - 1), DEFAULT_TRAIN_CONFIG.seed)

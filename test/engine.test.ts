@@ -40,7 +40,7 @@ describe('train', () => {
       expect(existsSync(join(model, f))).toBe(true);
     }
     const studio = JSON.parse(readFileSync(join(model, 'studio.json'), 'utf8'));
-    expect(studio).toMatchObject({ preset: 'compact', latent: 4, loss: 'bce', training: { epochs: 2 } });
+    expect(studio).toMatchObject({ preset: 'compact', latent: 4, loss: 'mixed', training: { epochs: 2 } });
     expect(studio.training.sources.map((s: { name: string }) => s.name)).toEqual([
       'bells.wav',
       'plucks.wav',

@@ -26,7 +26,7 @@ export interface TrainOptions {
   beta: number;
   warmup: number;
   freeBits: number;
-  loss: 'bce' | 'mse';
+  loss: 'bce' | 'mse' | 'mixed';
   seed: number;
   json?: boolean;
 }

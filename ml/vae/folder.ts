@@ -46,7 +46,7 @@ export const studioSchema = z.object({
   frames: frameSettings,
   /** The training corpus's peak amplitude: frames are scaled against it. */
   ref: z.number().positive(),
-  loss: z.enum(['bce', 'mse']),
+  loss: z.enum(['bce', 'mse', 'mixed']),
   training: z.object({
     config: z.record(z.string(), z.unknown()),
     epochs: z.number().int().nonnegative(),

@@ -15,6 +15,8 @@ import {
   ACTIVE_UNIT_THRESHOLD,
   DEFAULT_TRAIN_CONFIG,
   type EpochReport,
+  MIXED_WEIGHT,
+  mixedLoss,
   NonFiniteLossError,
   type TrainConfig,
   Trainer,
@@ -60,11 +62,23 @@ async function train(t: Trainer, epochs: number): Promise<EpochReport[]> {
 
 describe('Trainer', () => {
   it('has defaults inside the documented ranges', () => {
-    expect(DEFAULT_TRAIN_CONFIG).toMatchObject({ preset: 'seed-speech', latent: 16, loss: 'bce' });
+    expect(DEFAULT_TRAIN_CONFIG).toMatchObject({ preset: 'compact', latent: 16, epochs: 85, loss: 'mixed' });
     expect(DEFAULT_TRAIN_CONFIG.beta).toBeGreaterThan(0);
     expect(DEFAULT_TRAIN_CONFIG.warmupEpochs).toBeGreaterThanOrEqual(0);
     expect(DEFAULT_TRAIN_CONFIG.freeBits).toBeGreaterThanOrEqual(0);
     expect(Object.isFrozen(DEFAULT_TRAIN_CONFIG)).toBe(true);
+  });
+
+  it('weighs an error in a loud bin above the same dB error in a quiet one (the mixed loss)', () => {
+    const x = tf.tensor2d([[1, 0.25]]);
+    const loudOff = tf.tensor2d([[0.9, 0.25]]);
+    const quietOff = tf.tensor2d([[1, 0.15]]);
+    const [same, loud, quiet] = [x, loudOff, quietOff].map((y) => mixedLoss(y, x).dataSync()[0]);
+    expect(same).toBe(0);
+    // Both are 0.1 (8 dB) off; near the peak that is a large error in magnitude, 60 dB down a tiny one.
+    expect(quiet).toBeCloseTo(0.01, 4);
+    expect(loud).toBeGreaterThan(0.01 + MIXED_WEIGHT * 0.3);
+    tf.dispose([x, loudOff, quietOff]);
   });
 
   it('refuses a bad latent size, batch size or an empty training set', () => {
