@@ -2,6 +2,7 @@
 // nothing else the engine does (an import, a map, an export) makes it stutter. It keeps its own
 // model cache; the main thread (audition.ts) owns the streams' records and routes the audio.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { StudioEvent } from '../../common/api.js';
 import { initBackend, type BackendName } from '../../ml/backend.js';
 import { AuditionStreams } from './audition-streams.js';
 import { ModelCache } from './model-cache.js';
@@ -17,14 +18,8 @@ export type ToAuditionWorker =
 export type FromAuditionWorker =
   | { type: 'started'; stream: number; sampleRate: number; hop: number }
   | { type: 'failed'; stream: number; error: { name: string; message: string } }
-  | {
-      type: 'audio';
-      stream: number;
-      samples: Float32Array;
-      echo?: number;
-      echoAt?: number;
-      trace?: Float32Array;
-    }
+  /** A chunk, exactly as the API's 'audio' event carries it to the stream's owner. */
+  | Extract<StudioEvent, { type: 'audio' }>
   | { type: 'ended'; stream: number; reason: string };
 
 const { backend, idleMs } = (workerData ?? {}) as { backend?: BackendName; idleMs?: number };

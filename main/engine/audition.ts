@@ -213,17 +213,10 @@ export class AuditionService implements AuditionApi {
         pending?.reject(error);
         break;
       }
-      case 'audio': {
-        const { stream, samples, echo, echoAt, trace } = message;
-        this.#send(this.#streams.get(stream), {
-          type: 'audio',
-          stream,
-          samples,
-          ...(echo !== undefined ? { echo, echoAt } : {}),
-          ...(trace ? { trace } : {}),
-        });
+      case 'audio':
+        // Already the event its owner gets.
+        this.#send(this.#streams.get(message.stream), message);
         break;
-      }
       case 'ended': {
         const record = this.#streams.get(message.stream);
         this.#forgetStream(message.stream);
