@@ -176,6 +176,22 @@ export interface Snapshot {
   z: number[];
 }
 
+/** A finished model's training, as its studio.json keeps it (the one store of its curves). */
+export interface ModelTraining {
+  model: string;
+  /** The settings it was trained with (the trainer's config). */
+  settings: Record<string, unknown>;
+  /** Epochs trained. */
+  epochs: number;
+  /** The backend it trained on. */
+  backend: string;
+  /** Training time, seconds. */
+  seconds: number;
+  sources: { name: string; frames: number; heldOut: number }[];
+  /** Every epoch's figures, in order (a resumed run's earlier epochs included). */
+  history: EpochSummary[];
+}
+
 /** A training run in the current project. */
 export interface TrainingRun {
   /** The model folder's name under models/. */
@@ -233,6 +249,8 @@ export interface ProjectsApi {
   importRecording(name: string, samples: Float32Array, sampleRate: number): Promise<SourceInfo>;
   /** Removes a source from the current project and deletes its copy in sources/. */
   removeSource(id: string): Promise<void>;
+  /** Renames a source for display; its id stays (models trained on it keep matching it). */
+  renameSource(id: string, name: string): Promise<SourceInfo>;
   /** A source's 256-bin frames in [0, 1] (its own peak as the reference), for a spectrogram. */
   getSourceFrames(
     id: string,
@@ -248,6 +266,8 @@ export interface ProjectsApi {
    * with an 'audition' event giving the reason.
    */
   deleteModel(id: string): Promise<void>;
+  /** How a model was trained, from its studio.json: its settings, sources and every epoch's figures. */
+  getModelTraining(model: string): Promise<ModelTraining>;
   /** A model's snapshots (favourite points), in the order they were saved. */
   getSnapshots(model: string): Promise<Snapshot[]>;
   /** Replaces a model's snapshots (kept in its folder as snapshots.json). */

@@ -91,6 +91,12 @@ export const METHODS = {
     maxBytes: MAX_MESSAGE_BYTES,
   },
   removeSource: { args: z.tuple([sourceId]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  renameSource: {
+    args: z.tuple([sourceId, z.string().min(1).max(255)]),
+    arity: 2,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  getModelTraining: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   train: {
     args: z.tuple([
       z.object({

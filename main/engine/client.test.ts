@@ -42,6 +42,8 @@ function fakeEngine() {
       return { id: name, name, durationSeconds: bytes.length, sampleRate: 1, channels: 1, warnings: [] };
     },
     async removeSource() {},
+    renameSource: () => Promise.reject(new Error('not in this fake')),
+    getModelTraining: () => Promise.reject(new Error('not in this fake')),
     importRecording: () => Promise.reject(new Error('not in this fake')),
     train: () => Promise.reject(new Error('not in this fake')),
     renameModel: () => Promise.reject(new Error('not in this fake')),

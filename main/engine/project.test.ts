@@ -193,6 +193,36 @@ describe('Project', () => {
     expect(await snapshot(dir)).toEqual(before);
   });
 
+  it('renames a source for display only: its id and file stay, an empty name is refused', async () => {
+    const project = await Project.open(dir, { create: true });
+    const a = await project.importSource('speech1.wav', tone());
+    const renamed = await project.renameSource(a.id, '  my voice  ');
+    expect(renamed).toMatchObject({ id: 'speech1.wav', name: 'my voice' });
+    const reopened = await Project.open(dir);
+    expect((await reopened.summary()).sources.map((s) => [s.id, s.name])).toEqual([['speech1.wav', 'my voice']]);
+    expect(await readdir(join(dir, 'sources'))).toEqual(['speech1.wav']);
+    await expect(project.renameSource(a.id, '   ')).rejects.toThrow(/needs a name \(renaming my voice\)/);
+    await expect(project.renameSource('nope.wav', 'x')).rejects.toThrow(/no source "nope\.wav"/);
+  });
+
+  it("reads a model's training record: settings, sources and every epoch's figures", async () => {
+    const project = await Project.open(dir, { create: true });
+    const epoch = (n: number) => ({ epoch: n, epochs: 2, reconstruction: 3 - n, kl: 0.5, total: 3.5 - n });
+    const studio = tinyStudio(3);
+    studio.training = { ...studio.training, epochs: 2, seconds: 4, history: [epoch(1), epoch(2)] };
+    await mkdir(join(dir, 'models', 'm'), { recursive: true });
+    await writeFile(join(dir, 'models', 'm', 'studio.json'), JSON.stringify(studio));
+    const training = await project.modelTraining('m');
+    expect(training).toMatchObject({ model: 'm', epochs: 2, seconds: 4, backend: 'wasm' });
+    expect(training.history.map((h) => [h.epoch, h.total])).toEqual([
+      [1, 2.5],
+      [2, 1.5],
+    ]);
+    expect(training.sources).toEqual([{ name: 'a.wav', frames: 100, heldOut: 10 }]);
+    await mkdir(join(dir, 'models', 'half'));
+    await expect(project.modelTraining('half')).rejects.toThrow(/models\/half\/studio.json cannot be read \(ENOENT\)/);
+  });
+
   it('warns about a missing source file and a bad model, and lists good models', async () => {
     const project = await Project.open(dir, { create: true });
     await project.importSource('gone.wav', tone());

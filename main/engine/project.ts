@@ -24,7 +24,7 @@ import { writeFileAtomic } from '../../ml/audio/files.js';
 import { decodeAudio, loadAudioFile, type LoadedAudio } from '../../ml/audio/load.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
 import { studioSchema } from '../../ml/vae/folder.js';
-import type { ModelInfo, ProjectSummary, SourceInfo } from '../../common/api.js';
+import type { EpochSummary, ModelInfo, ModelTraining, ProjectSummary, SourceInfo } from '../../common/api.js';
 import { BrokenLinkError, realPathAllowingMissing } from './grants.js';
 
 /** Something wrong with a project folder or with an id given for it; the message says what. */
@@ -342,6 +342,47 @@ export class Project {
       // project.json no longer mentions it: a failure here leaves only an unlisted file.
       await rm(file, { force: true });
     });
+  }
+
+  /**
+   * Renames a source for display only: its id (its file in sources/) stays, so the models trained
+   * on it still find it and their maps still name it.
+   */
+  async renameSource(id: string, name: string): Promise<SourceInfo> {
+    return this.serialised(async () => {
+      const entry = this.entry(id);
+      const trimmed = name.trim();
+      if (!trimmed) throw new ProjectError(`a sound needs a name (renaming ${entry.name})`);
+      const renamed = { ...entry, name: trimmed };
+      await this.save(
+        { ...this.data, sources: this.data.sources.map((s) => (s.id === id ? renamed : s)) },
+        true,
+      );
+      return toSourceInfo(renamed);
+    });
+  }
+
+  /** How models/<id> was trained, from its studio.json: settings, sources, seconds and every epoch's figures. */
+  async modelTraining(id: string): Promise<ModelTraining> {
+    const file = await this.resolveInside('models', id, 'studio.json');
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(file, 'utf8'));
+    } catch (err) {
+      throw new ProjectError(`models/${id}/studio.json cannot be read (${describeFsError(err)})`);
+    }
+    const parsed = studioSchema.safeParse(json);
+    if (!parsed.success) throw new ProjectError(`models/${id}/studio.json is not a model's record`);
+    const t = parsed.data.training;
+    return {
+      model: id,
+      settings: t.config,
+      epochs: t.epochs,
+      backend: t.backend,
+      seconds: t.seconds,
+      sources: t.sources,
+      history: t.history as unknown as EpochSummary[],
+    };
   }
 
   /** Renames models/<id> to a safe, unused name; returns the new id. Both stay inside models/. */

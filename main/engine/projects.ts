@@ -4,6 +4,7 @@
 import { join, resolve } from 'node:path';
 import type {
   CallContext,
+  ModelTraining,
   ProjectsApi,
   ProjectSummary,
   RecentProject,
@@ -152,6 +153,17 @@ export class ProjectService implements ProjectsApi {
     const target = this.current();
     await target.removeSource(id);
     await this.announce(target);
+  }
+
+  async renameSource(id: string, name: string): Promise<SourceInfo> {
+    const target = this.current();
+    const info = await target.renameSource(id, name);
+    await this.announce(target);
+    return info;
+  }
+
+  async getModelTraining(model: string): Promise<ModelTraining> {
+    return this.current().modelTraining(model);
   }
 
   async getSourceFrames(

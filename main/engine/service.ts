@@ -78,9 +78,11 @@ const PROJECT_METHODS = [
   'importSource',
   'importRecording',
   'removeSource',
+  'renameSource',
   'getSourceFrames',
   'renameModel',
   'deleteModel',
+  'getModelTraining',
   'getSnapshots',
   'setSnapshots',
 ] as const satisfies readonly (keyof ProjectsApi)[];

@@ -455,6 +455,8 @@ function stubEngine() {
       warnings: [],
     }),
     removeSource: async () => {},
+    renameSource: () => Promise.reject(new Error('not in this fake')),
+    getModelTraining: () => Promise.reject(new Error('not in this fake')),
     listJobs: async () => [],
     cancelJob: async () => {},
   };
