@@ -249,6 +249,11 @@ export interface ProjectsApi {
   importRecording(name: string, samples: Float32Array, sampleRate: number): Promise<SourceInfo>;
   /** Removes a source from the current project and deletes its copy in sources/. */
   removeSource(id: string): Promise<void>;
+  /**
+   * The project's source whose file has the same content as the one described by `sha256` (the
+   * SHA-256 of its bytes, hex), or null: the UI asks before importing a sound a second time.
+   */
+  findSource(sha256: string): Promise<SourceInfo | null>;
   /** Renames a source for display; its id stays (models trained on it keep matching it). */
   renameSource(id: string, name: string): Promise<SourceInfo>;
   /** A source's 256-bin frames in [0, 1] (its own peak as the reference), for a spectrogram. */

@@ -96,6 +96,7 @@ export const METHODS = {
     arity: 2,
     maxBytes: MAX_CALL_BYTES,
   },
+  findSource: { args: z.tuple([z.string().regex(/^[0-9a-f]{64}$/)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   getModelTraining: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   train: {
     args: z.tuple([

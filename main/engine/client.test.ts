@@ -43,6 +43,7 @@ function fakeEngine() {
     },
     async removeSource() {},
     renameSource: () => Promise.reject(new Error('not in this fake')),
+    findSource: () => Promise.reject(new Error('not in this fake')),
     getModelTraining: () => Promise.reject(new Error('not in this fake')),
     importRecording: () => Promise.reject(new Error('not in this fake')),
     train: () => Promise.reject(new Error('not in this fake')),

@@ -16,7 +16,7 @@
 // resolved under its folder (resolveInside), and one that leads outside it — through '..', a
 // symbolic link (sources/, models/, exports/, a source file, a model folder), or a broken link —
 // is refused with a ProjectError naming it; project.json itself must be a plain file.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { cp, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
@@ -59,6 +59,8 @@ const sourceSchema = z.object({
   channels: z.number().int().positive(),
   warnings: z.array(z.string()),
   addedAt: z.string(),
+  /** SHA-256 of the file's bytes (hex): a second import of the same content is noticed. Absent in older projects. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 
 const projectSchema = z.object({
@@ -141,6 +143,8 @@ function isWithin(root: string, path: string): boolean {
 
 export class Project {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Hashes of sources listed without one (older projects), computed when first asked for. */
+  readonly #hashes = new Map<string, string>();
 
   private constructor(
     readonly path: string,
@@ -322,7 +326,7 @@ export class Project {
     return this.serialised(async () => {
       signal?.throwIfAborted();
       const id = await this.placeFile(safeFileName(name), bytes);
-      const entry = sourceEntry(id, name, audio);
+      const entry = { ...sourceEntry(id, name, audio), sha256: sha256(bytes) };
       try {
         await this.save({ ...this.data, sources: [...this.data.sources, entry] }, true);
       } catch (err) {
@@ -342,6 +346,24 @@ export class Project {
       // project.json no longer mentions it: a failure here leaves only an unlisted file.
       await rm(file, { force: true });
     });
+  }
+
+  /**
+   * The source whose file has these bytes' content (`hash`: their SHA-256, hex), or null. Sources
+   * imported before hashes were kept are hashed from their files once (remembered, not written).
+   */
+  async findSource(hash: string): Promise<SourceInfo | null> {
+    for (const entry of this.data.sources) {
+      let known = entry.sha256 ?? this.#hashes.get(entry.id);
+      if (!known) {
+        const bytes = await readFile(await this.sourcePath(entry.id)).catch(() => null);
+        if (!bytes) continue;
+        known = sha256(bytes);
+        this.#hashes.set(entry.id, known);
+      }
+      if (known === hash) return toSourceInfo(entry);
+    }
+    return null;
   }
 
   /**
@@ -600,6 +622,10 @@ function sourceEntry(id: string, name: string, audio: DecodedInfo): SourceEntry 
     warnings: audio.warnings,
     addedAt: new Date().toISOString(),
   };
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function toSourceInfo(entry: SourceEntry): SourceInfo {

@@ -162,6 +162,10 @@ export class ProjectService implements ProjectsApi {
     return info;
   }
 
+  async findSource(sha256: string): Promise<SourceInfo | null> {
+    return this.current().findSource(sha256);
+  }
+
   async getModelTraining(model: string): Promise<ModelTraining> {
     return this.current().modelTraining(model);
   }

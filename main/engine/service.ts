@@ -79,6 +79,7 @@ const PROJECT_METHODS = [
   'importRecording',
   'removeSource',
   'renameSource',
+  'findSource',
   'getSourceFrames',
   'renameModel',
   'deleteModel',

@@ -456,6 +456,7 @@ function stubEngine() {
     }),
     removeSource: async () => {},
     renameSource: () => Promise.reject(new Error('not in this fake')),
+    findSource: () => Promise.reject(new Error('not in this fake')),
     getModelTraining: () => Promise.reject(new Error('not in this fake')),
     listJobs: async () => [],
     cancelJob: async () => {},
