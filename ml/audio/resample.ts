@@ -97,19 +97,32 @@ const DOT_WASM =
   '2103200041106a2100200141106a22012004490d000b0b2003fd1f002003' +
   'fd1f01922003fd1f022003fd1f0392920b';
 
-let dotModule: WebAssembly.Module | null | undefined;
+/** What this file uses of the WebAssembly global (Node's types here do not declare it). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+let dotModule: object | null | undefined;
 
 /** The compiled SIMD dot product, or null where WebAssembly SIMD is missing. */
-function simdModule(): WebAssembly.Module | null {
+function simdModule(): { wasm: WasmApi; module: object } | null {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!wasm) return null;
   if (dotModule === undefined) {
     const bytes = Uint8Array.from(DOT_WASM.match(/../g) as string[], (h) => parseInt(h, 16));
     try {
-      dotModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+      dotModule = wasm.validate(bytes) ? new wasm.Module(bytes) : null;
     } catch {
       dotModule = null;
     }
   }
-  return dotModule;
+  return dotModule ? { wasm, module: dotModule } : null;
 }
 
 /**
@@ -160,10 +173,10 @@ export class Resampler {
     this.#bufCapacity = 2 * taps + 4 + BLOCK;
     this.#bufOffset = tableLength;
     const floats = tableLength + this.#bufCapacity;
-    const module = kernel && options.simd !== false ? simdModule() : null;
-    if (module) {
-      const instance = new WebAssembly.Instance(module);
-      const memory = instance.exports.mem as WebAssembly.Memory;
+    const simd = kernel && options.simd !== false ? simdModule() : null;
+    if (simd) {
+      const instance = new simd.wasm.Instance(simd.module);
+      const memory = instance.exports.mem as WasmMemory;
       const pages = Math.ceil((floats * 4) / 65536);
       if (pages > memory.buffer.byteLength / 65536) memory.grow(pages - memory.buffer.byteLength / 65536);
       this.#mem = new Float32Array(memory.buffer, 0, floats);
