@@ -1,6 +1,7 @@
 import wavefile from 'wavefile';
 import type { Hertz } from '../units.js';
 import { AudioFileError } from './errors.js';
+import { pcmWarnings, readPcm, type PcmLayout } from './pcm.js';
 
 const { WaveFile } = wavefile;
 
@@ -74,18 +75,34 @@ interface Span {
   size: number;
 }
 
+/** A WAV file's validated header: where its frames are and how to read them. */
+export interface WavHeader {
+  sampleRate: Hertz;
+  encoding: WavEncoding;
+  bitsPerSample: number;
+  extensible: boolean;
+  channels: number;
+  /** How readPcm reads the frames (pcm and float only; A-law and mu-law go through wavefile). */
+  layout: PcmLayout;
+  /** The first frame's byte offset and the number of whole frames. */
+  dataOffset: number;
+  frames: number;
+  blockAlign: number;
+  warnings: string[];
+}
+
 /**
- * Decodes a WAV file from untrusted bytes. The chunk table and format are validated here before
- * wavefile sees anything, because wavefile trusts sizes it should not (a streaming writer's data
- * size of 0xFFFFFFFF) and misreads some valid headers (EXTENSIBLE float as integers).
+ * Validates a WAV file's chunk table and format from untrusted bytes. The bytes need to reach only
+ * past the data chunk's header when `partial` is set (a file read in pieces): the data chunk is
+ * then taken at its declared size, or to `fileSize`.
  */
-export function decodeWav(bytes: Uint8Array, file: string): DecodedWav {
+export function parseWav(bytes: Uint8Array, file: string, fileSize = bytes.length): WavHeader {
   const fail = (reason: string): never => {
     throw new AudioFileError(file, reason);
   };
   const warnings: string[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { fmtChunk, dataChunk } = findChunks(bytes, view, warnings, fail);
+  const { fmtChunk, dataChunk } = findChunks(bytes, view, warnings, fail, fileSize);
   const format = parseFormat(bytes, view, fmtChunk, fail);
 
   const frames = Math.floor(dataChunk.size / format.blockAlign);
@@ -94,21 +111,57 @@ export function decodeWav(bytes: Uint8Array, file: string): DecodedWav {
   if (leftover > 0) {
     warnings.push(`dropped a trailing partial sample frame (${leftover} of ${format.blockAlign} bytes)`);
   }
-  const data = bytes.subarray(dataChunk.offset, dataChunk.offset + frames * format.blockAlign);
-
-  let planes: Float64Array[];
-  try {
-    planes = readSamples(format, data);
-  } catch (err) {
-    throw new AudioFileError(file, `could not decode the samples (${String(err)})`, { cause: err });
-  }
-  const channels = toUnitRange(planes, format, warnings);
   return {
-    channels,
     sampleRate: format.sampleRate,
     encoding: format.encoding,
     bitsPerSample: format.bitsPerSample,
     extensible: format.extensible,
+    channels: format.channels,
+    layout: {
+      channels: format.channels,
+      bytesPerSample: format.bytesPerSample,
+      float: format.encoding === 'float',
+      littleEndian: true,
+      unsigned8: true,
+    },
+    dataOffset: dataChunk.offset,
+    frames,
+    blockAlign: format.blockAlign,
+    warnings,
+  };
+}
+
+/**
+ * Decodes a WAV file from untrusted bytes. The chunk table and format are validated here first;
+ * PCM and float data are read directly (pcm.ts), A-law and mu-law by wavefile from a canonical
+ * copy, because wavefile trusts sizes it should not (a streaming writer's data size of 0xFFFFFFFF)
+ * and misreads some valid headers (EXTENSIBLE float as integers).
+ */
+export function decodeWav(bytes: Uint8Array, file: string): DecodedWav {
+  const header = parseWav(bytes, file);
+  const warnings = [...header.warnings];
+  let channels: Float32Array[];
+  if (header.encoding === 'pcm' || header.encoding === 'float') {
+    const stats = { nonFinite: 0, floatPeak: 0 };
+    channels = readPcm(bytes, header.dataOffset, header.frames, header.layout, stats);
+    warnings.push(...pcmWarnings(stats));
+  } else {
+    const data = bytes.subarray(header.dataOffset, header.dataOffset + header.frames * header.blockAlign);
+    let planes: Float64Array[];
+    try {
+      planes = readCompanded(header, data);
+    } catch (err) {
+      throw new AudioFileError(file, `could not decode the samples (${String(err)})`, { cause: err });
+    }
+    // wavefile expands A-law and mu-law to 16-bit integers.
+    channels = planes.map((plane) => Float32Array.from(plane, (v) => v / 32768));
+  }
+  return {
+    channels,
+    sampleRate: header.sampleRate,
+    encoding: header.encoding,
+    bitsPerSample: header.bitsPerSample,
+    extensible: header.extensible,
     warnings,
   };
 }
@@ -118,8 +171,9 @@ function findChunks(
   view: DataView,
   warnings: string[],
   fail: (reason: string) => never,
+  fileSize: number,
 ): { fmtChunk: Span; dataChunk: Span } {
-  const length = bytes.length;
+  const length = fileSize;
   if (length === 0) fail('empty file');
   const container = fourcc(bytes, 0);
   if (container === 'RIFX' || container === 'RF64' || container === 'BW64') {
@@ -144,6 +198,8 @@ function findChunks(
       truncated = true;
       break;
     }
+    // Only a head of the file is here (it is read in pieces): chunks past it are not looked at.
+    if (pos + CHUNK_HEADER > bytes.length) fail(`no fmt and data chunk in the first ${bytes.length} bytes`);
     const id = fourcc(bytes, pos);
     const size = view.getUint32(pos + 4, true);
     const body = pos + CHUNK_HEADER;
@@ -152,6 +208,7 @@ function findChunks(
       if (size > available) {
         fail(`truncated header: the fmt chunk declares ${size} bytes but only ${available} remain`);
       }
+      if (body + size > bytes.length) fail(`the fmt chunk lies beyond the first ${bytes.length} bytes`);
       fmtChunk = { offset: body, size };
     } else if (id === 'data' && !dataChunk) {
       if (size > available || (size === 0 && available > 0 && !startsChunk(bytes, view, body))) {
@@ -163,6 +220,7 @@ function findChunks(
       }
       dataChunk = { offset: body, size };
     }
+    if (fmtChunk && dataChunk) break;
     if (size > available) {
       truncated = true;
       break;
@@ -244,69 +302,37 @@ function parseFormat(
 }
 
 /**
- * Hands wavefile a canonical file (plain fmt with the basic tag, then exactly the validated
- * frames) so that nothing it would misread or over-trust is left in front of it. PCM narrower
- * than its container is left-justified in it, so declaring the container size reads it right.
+ * A-law or mu-law through wavefile, from a canonical file (a plain fmt with the basic tag, then
+ * exactly the validated frames) so that nothing it would misread or over-trust is left in front of it.
  */
-function readSamples(format: Format, data: Uint8Array): Float64Array[] {
-  const wav = new WaveFile(canonicalWav(format, data));
-  if (format.encoding === 'alaw') wav.fromALaw();
-  if (format.encoding === 'mulaw') wav.fromMuLaw();
+function readCompanded(header: WavHeader, data: Uint8Array): Float64Array[] {
+  const wav = new WaveFile(canonicalWav(header, data));
+  if (header.encoding === 'alaw') wav.fromALaw();
+  if (header.encoding === 'mulaw') wav.fromMuLaw();
   // Typed as one array, but wavefile returns one per channel when there is more than one.
   const samples = wav.getSamples(false, Float64Array) as Float64Array | Float64Array[];
   return Array.isArray(samples) ? samples : [samples];
 }
 
-function canonicalWav(format: Format, data: Uint8Array): Uint8Array {
+function canonicalWav(header: WavHeader, data: Uint8Array): Uint8Array {
   const headerSize = 44;
   const out = new Uint8Array(headerSize + data.length);
   const view = new DataView(out.buffer);
-  const bits = format.bytesPerSample * 8;
   writeFourcc(out, 0, 'RIFF');
   view.setUint32(4, out.length - 8, true);
   writeFourcc(out, 8, 'WAVE');
   writeFourcc(out, 12, 'fmt ');
   view.setUint32(16, 16, true);
-  view.setUint16(20, format.tag, true);
-  view.setUint16(22, format.channels, true);
-  view.setUint32(24, format.sampleRate, true);
-  view.setUint32(28, format.sampleRate * format.blockAlign, true);
-  view.setUint16(32, format.blockAlign, true);
-  view.setUint16(34, bits, true);
+  view.setUint16(20, header.encoding === 'alaw' ? TAG_ALAW : TAG_MULAW, true);
+  view.setUint16(22, header.channels, true);
+  view.setUint32(24, header.sampleRate, true);
+  view.setUint32(28, header.sampleRate * header.blockAlign, true);
+  view.setUint16(32, header.blockAlign, true);
+  view.setUint16(34, 8, true);
   writeFourcc(out, 36, 'data');
   view.setUint32(40, data.length, true);
   out.set(data, headerSize);
   return out;
-}
-
-function toUnitRange(planes: Float64Array[], format: Format, warnings: string[]): Float32Array[] {
-  // wavefile expands A-law and mu-law to 16-bit integers.
-  const bits = format.encoding === 'pcm' ? format.bytesPerSample * 8 : 16;
-  const unsigned = format.encoding === 'pcm' && bits === 8;
-  const scale = 2 ** (bits - 1);
-  let nonFinite = 0;
-  let floatPeak = 0;
-  const channels = planes.map((plane) => {
-    const out = new Float32Array(plane.length);
-    for (let i = 0; i < plane.length; i++) {
-      const v = plane[i];
-      if (format.encoding === 'float') {
-        if (Number.isFinite(v)) {
-          out[i] = v;
-          floatPeak = Math.max(floatPeak, Math.abs(v));
-        } else {
-          nonFinite++;
-        }
-      } else {
-        out[i] = (unsigned ? v - 128 : v) / scale;
-      }
-    }
-    return out;
-  });
-  if (nonFinite > 0) warnings.push(`${nonFinite} non-finite sample(s) (NaN or infinity) replaced by 0`);
-  // Kept rather than clipped: the level is normalised downstream, and clipping would distort.
-  if (floatPeak > 1) warnings.push(`float samples exceed full scale (peak ${floatPeak.toPrecision(3)})`);
-  return channels;
 }
 
 /**
