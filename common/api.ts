@@ -363,6 +363,70 @@ export interface AuditionApi {
   stopAudition(stream: number): Promise<void>;
 }
 
+/**
+ * Control (docs/design.md, "Control: OSC and MIDI"): the engine keeps what each window plays and
+ * which window was most recently active; control surfaces (OSC) change that window's state, and
+ * every change is a 'control' event, which the window it belongs to follows.
+ */
+export interface ControlApi {
+  /**
+   * A window says what it plays now (only the fields given change) and, unless `active` is false,
+   * becomes the most recently active window. Resolves to its window id (the `window` of the
+   * 'control' events about it) and its whole state.
+   */
+  reportControl(patch: ControlPatch): Promise<ControlReport>;
+  /** The most recently active window and its state, how many windows have reported, and the OSC server. */
+  getControl(): Promise<ControlView>;
+}
+
+/** What one window plays, as the engine's control state keeps it. */
+export interface ControlState {
+  /** The model the window explores. */
+  model: string | null;
+  /** Its point on the model's map (map coordinates, as LatentMap's p1 and p2). */
+  point: [number, number] | null;
+  /** The full latent vector of that point. */
+  z: number[] | null;
+  /** Live audition on: an audition switched on by a control surface or a key is latched (it stays on until switched off). */
+  audition: boolean;
+  /** Live input through the model on. */
+  live: boolean;
+  /** Live input's dry/wet mix, 0 (the input) to 1 (the model). */
+  mix: number;
+  /** The snapshot (1-based) the point was last recalled from, until the point moves. */
+  snapshot: number | null;
+}
+
+export type ControlPatch = Partial<ControlState> & { active?: boolean };
+
+export interface ControlReport {
+  window: number;
+  state: ControlState;
+}
+
+export interface ControlView {
+  /** The most recently active window, or null when none is open. */
+  window: number | null;
+  state: ControlState | null;
+  windows: number;
+  /** The OSC server, where one runs: its address and how many packets it ignored as malformed. */
+  osc: { host: string; port: number; ignored: number } | null;
+}
+
+/**
+ * What a control surface asks of the most recently active window. `x`, `y` and a latent's `value`
+ * are in control units, 0..1: the map's ±2 standard deviations along each axis, a dimension's range
+ * over the training data (its slider's range).
+ */
+export type ControlCommand =
+  | { kind: 'point'; x: number; y: number }
+  | { kind: 'latent'; dim: number; value: number }
+  | { kind: 'snapshot'; which: number | string }
+  | { kind: 'audition'; on: boolean }
+  | { kind: 'live'; on: boolean }
+  | { kind: 'mix'; value: number }
+  | { kind: 'get' };
+
 /** Export: batches of WAVs, as jobs. */
 export interface ExportApi {
   /**
@@ -375,7 +439,8 @@ export interface ExportApi {
   getExportZip(name: string): Promise<Uint8Array>;
 }
 
-export interface StudioApi extends SessionApi, ProjectsApi, JobsApi, SynthesisApi, AuditionApi, ExportApi {}
+export interface StudioApi
+  extends SessionApi, ProjectsApi, JobsApi, SynthesisApi, AuditionApi, ExportApi, ControlApi {}
 
 /** How a generated sound is made. */
 export interface SoundOptions {
@@ -480,6 +545,18 @@ export type StudioEvent =
   | { type: 'job'; job: JobInfo }
   /** A live audition of this connection ended by itself: idle, its model deleted, an error. */
   | { type: 'audition'; stream: number; state: 'ended'; reason: string }
+  /**
+   * A window's control state changed (`from` the window itself or a control surface), or the most
+   * recently active window closed (then `window` is the one now most recently active, or null).
+   * Sent to every connection; the window whose id is `window` follows a change from a surface.
+   */
+  | {
+      type: 'control';
+      window: number | null;
+      active: number | null;
+      state: ControlState | null;
+      from: 'window' | 'osc';
+    }
   /** The current project changed (a source imported or removed, by this or another window). */
   | { type: 'project'; project: ProjectSummary }
   /** A chunk of a live audition's sound, to be played straight after the previous one. */

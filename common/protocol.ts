@@ -260,6 +260,25 @@ export const METHODS = {
     maxBytes: MAX_CALL_BYTES,
   },
   getExportZip: { args: z.tuple([z.string().min(1).max(255)]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  reportControl: {
+    args: z.tuple([
+      z
+        .object({
+          model: z.string().min(1).max(255).nullable().optional(),
+          point: z.tuple([z.number().finite(), z.number().finite()]).nullable().optional(),
+          z: z.array(z.number().finite()).min(2).max(64).nullable().optional(),
+          audition: z.boolean().optional(),
+          live: z.boolean().optional(),
+          mix: z.number().min(0).max(1).optional(),
+          snapshot: z.number().int().min(1).max(1000).nullable().optional(),
+          active: z.boolean().optional(),
+        })
+        .strict(),
+    ]),
+    arity: 1,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  getControl: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
 } as const satisfies Record<StudioMethod, MethodSpec>;
 
 // Each schema must accept exactly what its method's parameters are: a mismatch names the method

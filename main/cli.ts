@@ -291,6 +291,12 @@ export function buildProgram(): Command {
     )
     .option('--port <n>', 'port (0: any free one)', integer(0, 65535), 0)
     .option('--project <dir>', 'project folder to open (default: the demo project)')
+    .option(
+      '--osc <port>',
+      'also listen for OSC control on this UDP port (0: any free one)',
+      integer(0, 65535),
+    )
+    .option('--osc-host <host>', 'address the OSC server listens on', '127.0.0.1')
     .action(serve);
 
   return program;
@@ -337,10 +343,17 @@ function fromOption(): Option {
     .default('posterior');
 }
 
-async function serve(options: { host: string; port: number; project?: string }): Promise<void> {
+async function serve(options: {
+  host: string;
+  port: number;
+  project?: string;
+  osc?: number;
+  oscHost: string;
+}): Promise<void> {
   const server = await startServer({
     host: options.host,
     port: options.port,
+    osc: options.osc === undefined ? undefined : { port: options.osc, host: options.oscHost },
     project: options.project ? resolve(options.project) : undefined,
     staticDir: join(packageRoot(), 'dist', 'renderer'),
   });
@@ -350,6 +363,12 @@ async function serve(options: { host: string; port: number; project?: string }):
     );
   }
   process.stdout.write(`VAE Studio: ${server.url}\n`);
+  if (server.osc) {
+    const { host, port } = server.osc;
+    process.stdout.write(`OSC: udp://${host.includes(':') ? `[${host}]` : host}:${port}\n`);
+    if (!['127.0.0.1', 'localhost', '::1'].includes(host))
+      process.stderr.write(`warning: OSC listens on ${host}: anyone on the network can steer the studio\n`);
+  }
   // Runs until Ctrl-C or SIGTERM; then closes connections and the engine cleanly.
   await new Promise<void>((done) => {
     const stop = () => {

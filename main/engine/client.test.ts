@@ -69,6 +69,8 @@ function fakeEngine() {
     stopAudition: async () => {},
     exportSounds: () => Promise.reject(new Error('not in this stub')),
     getExportZip: () => Promise.reject(new Error('not in this stub')),
+    reportControl: () => Promise.reject(new Error('not in this stub')),
+    getControl: () => Promise.reject(new Error('not in this stub')),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

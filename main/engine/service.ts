@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type {
   AuditionApi,
+  ControlApi,
   ExportApi,
   Hello,
   JobsApi,
@@ -19,6 +20,8 @@ import type {
 import type { BackendName } from '../../ml/backend.js';
 import { packageInfo, packageRoot } from '../package-info.js';
 import { AuditionService } from './audition.js';
+import { ControlService } from './control.js';
+import { startOscServer, type OscOptions, type OscServer } from './osc.js';
 import { ExportService } from './export-service.js';
 import { PathGrants } from './grants.js';
 import type { Project } from './project.js';
@@ -56,6 +59,12 @@ export interface Engine extends StudioApi {
    * reachable from a client).
    */
   grantPath(path: string, purpose: 'export' | 'project'): void;
+  /**
+   * Starts the OSC server (osc.ts) on UDP, 127.0.0.1 unless told otherwise, port 0 for any free
+   * one; it controls the most recently active window and closes with the engine. Never reachable
+   * from a client: the engine's owner (`serve --osc`, the desktop app's setting) starts it.
+   */
+  startOsc(options: OscOptions): Promise<{ host: string; port: number }>;
   /** What the engine runs now (diagnostics and tests). */
   stats(): { auditions: number; runningJobs: number; poolBusy: number };
   /** Stops listening, cancels jobs (runs keep their checkpoints), ends the workers. */
@@ -108,6 +117,7 @@ const AUDITION_METHODS = [
   'stopAudition',
 ] as const satisfies readonly (keyof AuditionApi)[];
 const EXPORT_METHODS = ['exportSounds', 'getExportZip'] as const satisfies readonly (keyof ExportApi)[];
+const CONTROL_METHODS = ['reportControl', 'getControl'] as const satisfies readonly (keyof ControlApi)[];
 
 /** The named methods of a service, bound to it. */
 function bind<T extends object, K extends keyof T>(service: T, names: readonly K[]): Pick<T, K> {
@@ -157,10 +167,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
       busy: (folder): string | null =>
         jobs.usesModel(folder) ? 'is in use by a job (training or export)' : null,
       renamed: (from, to) => {
+        control.forget();
         pool.broadcast('rekey', [from, to]);
         auditions.rekey(from, to);
       },
       deleting: (folder) => {
+        control.forget();
         auditions.endModel(folder, 'its model was deleted');
         pool.broadcast('forget', [folder]);
       },
@@ -177,6 +189,19 @@ export function createEngine(options: EngineOptions = {}): Engine {
   );
   const synthesis = new SynthesisService(pool, current);
   const exports = new ExportService(pool, jobs, grants, current);
+  let osc: OscServer | null = null;
+  const control: ControlService = new ControlService({
+    emit,
+    map: (model) => synthesis.getMap(model),
+    snapshots: (model) => projects.getSnapshots(model),
+    projectPath: () => {
+      try {
+        return current().path;
+      } catch {
+        return null;
+      }
+    },
+  });
 
   // The backend and FFT are a worker's to say: asked once, then answered at once (a hello never
   // waits behind an import or a render).
@@ -199,6 +224,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     ...bind(synthesis, SYNTHESIS_METHODS),
     ...bind(auditions, AUDITION_METHODS),
     ...bind(exports, EXPORT_METHODS),
+    ...bind(control, CONTROL_METHODS),
   };
 
   return {
@@ -213,10 +239,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
     grantPath(path, purpose) {
       grants.grant(path, purpose);
     },
+    async startOsc(oscOptions) {
+      if (disposed) throw new Error('the engine has shut down');
+      if (osc) throw new Error(`the OSC server already listens on ${osc.host}:${osc.port}`);
+      osc = await startOscServer(control, oscOptions);
+      return { host: osc.host, port: osc.port };
+    },
     async dispose() {
       if (disposed) return;
       disposed = true;
       jobs.dispose();
+      await osc?.close();
+      control.dispose();
       projects.dispose();
       listeners.clear();
       await Promise.all([auditions.dispose(), pool.dispose()]);

@@ -446,6 +446,8 @@ function stubEngine() {
     stopAudition: async () => {},
     exportSounds: () => Promise.reject(new Error('not in this stub')),
     getExportZip: () => Promise.reject(new Error('not in this stub')),
+    reportControl: () => Promise.reject(new Error('not in this stub')),
+    getControl: () => Promise.reject(new Error('not in this stub')),
     importSource: async () => ({
       id: '',
       name: '',

@@ -26,7 +26,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { serveApi, type ServedApi } from '../engine/serve-api.js';
-import { createEngine, type EngineOptions } from '../engine/service.js';
+import type { OscOptions } from '../engine/osc.js';
+import { createEngine, type Engine, type EngineOptions } from '../engine/service.js';
 import { MAX_HEADER_BYTES, MAX_MESSAGE_BYTES } from '../../common/protocol.js';
 import { webSocketTransport } from '../../common/transport.js';
 import { serveStatic } from './static-files.js';
@@ -46,6 +47,11 @@ export interface ServerOptions {
   engineOptions?: Omit<EngineOptions, 'defaultProject'>;
   /** More hostnames a browser may reach the server by (a LAN name, say). */
   allowedHosts?: string[];
+  /**
+   * Starts the engine's OSC server (main/engine/osc.ts) too: UDP, on 127.0.0.1 unless `host` says
+   * otherwise. The engine must be one createEngine made (it closes the OSC server when disposed).
+   */
+  osc?: OscOptions;
   /** For tests: a fixed token instead of a random one. */
   token?: string;
   /** Engine failures that are bugs, never secrets. Default: to stderr. */
@@ -58,6 +64,8 @@ export interface RunningServer {
   /** The same without the token, safe to print in logs. */
   origin: string;
   port: number;
+  /** The OSC server's address, when one was asked for. */
+  osc: { host: string; port: number } | null;
   close(): Promise<void>;
 }
 
@@ -131,6 +139,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   });
   const { port } = server.address() as AddressInfo;
+  let osc: RunningServer['osc'] = null;
+  if (options.osc) {
+    const withOsc = engine as Partial<Pick<Engine, 'startOsc'>>;
+    try {
+      if (!withOsc.startOsc) throw new Error('this engine has no OSC server');
+      osc = await withOsc.startOsc(options.osc);
+    } catch (err) {
+      // The port is taken, say: nothing is left listening.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ownEngine?.dispose();
+      throw err;
+    }
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const origin = `http://${urlHost}:${port}`;
 
@@ -139,6 +160,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     url: `${origin}/?token=${encodeURIComponent(token)}`,
     origin,
     port,
+    osc,
     close() {
       closing ??= (async () => {
         for (const ws of sockets) ws.terminate();
