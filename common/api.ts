@@ -148,7 +148,7 @@ export interface LatentMap {
   centroidHz: Float32Array;
   flatness: Float32Array;
   hopSeconds: number;
-  /** Standard deviations of the training data along the two axes (the grid spans ±2 of them). */
+  /** Standard deviations of the training data along the two axes (the grid spans ±GRID_SPAN of them). */
   std: [number, number];
   /** Training sounds the project no longer has. */
   missing: string[];
@@ -159,6 +159,21 @@ export interface LatentMap {
   dimMin: Float32Array;
   dimMax: Float32Array;
 }
+
+/**
+ * How generated sounds (random sounds, grid cells, previews, export) are made unless asked
+ * otherwise: one rule for the UI, export and the CLI. Points are drawn at 0.7 of the material's
+ * spread and turned into sound with RTPGHI, as live audition plays them (docs/design.md,
+ * "Generated sound": PGHI + Griffin-Lim gave more natural frames but covered a third less of the
+ * material and moved half as much).
+ */
+export const GENERATED_SOUND = { temperature: 0.7, phase: 'rtpghi' } as const;
+
+/**
+ * The export grid spans ±GRID_SPAN standard deviations of the map on each axis: the central 90 % of
+ * a Gaussian, so its corners stay where the material is.
+ */
+export const GRID_SPAN = 1.645;
 
 /** How a recording is moved in latent space on its way through a model. */
 export interface ResynthOptions {
@@ -500,7 +515,7 @@ export interface ExportSettings {
   normalize: 'material' | 'peak' | 'none';
   /** Random sounds: the first sound's seed (sound i uses seed + i); 0 when absent. */
   seed?: number;
-  /** Random sounds' temperature (1 when absent). */
+  /** Random sounds' temperature (GENERATED_SOUND.temperature when absent). */
   temperature?: number;
   /** How generated sounds move ('material' when absent). */
   motion?: 'material' | 'hold';

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { GENERATED_SOUND, GRID_SPAN } from '../common/api.js';
 import { AudioFileError } from '../ml/audio/errors.js';
 import { loadAudioFile } from '../ml/audio/load.js';
 import { decodeWav, encodeWav } from '../ml/audio/wav.js';
@@ -242,7 +243,7 @@ export function buildProgram(): Command {
     .addOption(fromOption())
     .option('--seed <n>', 'random seed', integer(0, 2 ** 31 - 1), 0)
     .addOption(normalizeOption())
-    .addOption(phaseOption('pghi-gl'))
+    .addOption(phaseOption(GENERATED_SOUND.phase))
     .option('--json', 'print one JSON object as the last line of stdout')
     .action(sample);
 
@@ -264,7 +265,7 @@ export function buildProgram(): Command {
     .description('Batch-export WAVs with manifest.json and manifest.csv.')
     .argument('<model>', 'model folder')
     .option('--random <n>', 'N random sounds', integer(1, 10000))
-    .option('--grid <n>', 'an N×N grid over ±2 standard deviations of the map', integer(1, 64))
+    .option('--grid <n>', `an N×N grid over ±${GRID_SPAN} standard deviations of the map`, integer(1, 64))
     .option('--path <file>', 'one sound through the latent points of a JSON file')
     .option('--resynth <inputs...>', 'resynthesis of these WAV files')
     .requiredOption('--out <dir>', 'output folder: new or empty, unless --force')
@@ -330,7 +331,7 @@ function motionOption(): Option {
 
 function temperatureOption(): Option {
   return new Option('--temperature <t>', 'spread of the random draws (1: as the material spreads)')
-    .default(1)
+    .default(GENERATED_SOUND.temperature)
     .argParser(number(0, 10));
 }
 

@@ -3,6 +3,7 @@
 // the chosen format, written atomically into an output folder, with manifest.json and
 // manifest.csv (file, map point, latent vector, descriptors) beside them.
 import { basename, extname } from 'node:path';
+import { GENERATED_SOUND, GRID_SPAN } from '../../common/api.js';
 import { loadAudioFile } from '../../ml/audio/load.js';
 import type { BitDepth } from '../../ml/audio/wav.js';
 import { analyze } from '../../ml/features/analyze.js';
@@ -30,7 +31,7 @@ export type ExportRequest = ExportKind & {
   normalize: 'material' | 'peak' | 'none';
   /** How generated sounds move (sampler.ts): the material's motion by default; 'hold' for a drone. */
   motion?: Motion;
-  /** Random sounds' temperature (1 by default) and where they are drawn from (the aggregate posterior). */
+  /** Random sounds' temperature (GENERATED_SOUND.temperature by default) and where they are drawn from (the aggregate posterior). */
   temperature?: number;
   from?: Source;
   /** Fade in and out, seconds; by default 10 ms for generated sound and none for resyntheses. */
@@ -83,7 +84,7 @@ function plan(
 ): { items: Planned[]; method: PhaseMethod } {
   const settings = model.studio.frames;
   const frames = framesFor(request.seconds, settings);
-  const method = request.phase ?? (request.kind === 'resynth' ? 'source' : 'pghi-gl');
+  const method = request.phase ?? (request.kind === 'resynth' ? 'source' : GENERATED_SOUND.phase);
   const sampler = new Sampler(model);
   const motion = request.motion ?? 'material';
   const hold = (z: Float32Array) => sampler.around(z, frames, { motion: 'hold' });
@@ -114,8 +115,8 @@ function plan(
     const [s1, s2] = model.studio.pca.std;
     for (let r = 0; r < n; r++) {
       for (let c = 0; c < n; c++) {
-        const p1 = n === 1 ? 0 : -2 * s1 + (4 * s1 * c) / (n - 1);
-        const p2 = n === 1 ? 0 : 2 * s2 - (4 * s2 * r) / (n - 1);
+        const p1 = n === 1 ? 0 : -GRID_SPAN * s1 + (2 * GRID_SPAN * s1 * c) / (n - 1);
+        const p2 = n === 1 ? 0 : GRID_SPAN * s2 - (2 * GRID_SPAN * s2 * r) / (n - 1);
         items.push({
           name: `${prefix ?? 'grid'}-r${String(r + 1).padStart(2, '0')}-c${String(c + 1).padStart(2, '0')}.wav`,
           render: async () => {

@@ -2,7 +2,7 @@
 // and files the engine's main thread has already resolved inside the project: latent maps (the
 // training frames' posterior means on the plane of their first two principal components, with
 // meyda's descriptors), random sounds, resynthesis and renders of held points.
-import type { LatentMap, ResynthOptions, SourceAudio } from '../../common/api.js';
+import { GENERATED_SOUND, type LatentMap, type ResynthOptions, type SourceAudio } from '../../common/api.js';
 import { loadAudioFile } from '../../ml/audio/load.js';
 import { analyze } from '../../ml/features/analyze.js';
 import { toUnitFrames } from '../../ml/features/scale.js';
@@ -134,13 +134,16 @@ export interface SoundOptions {
   from?: Source;
 }
 
-/** A generated trajectory as sound: PGHI + Griffin-Lim, faded, at the material's loudness. */
+/** A generated trajectory as sound (GENERATED_SOUND's phase), faded, at the material's loudness. */
 async function toSound(model: VaeModel, trajectory: Float32Array, seed: number): Promise<SourceAudio> {
   const settings = model.studio.frames;
   const fft = await createRealFft(settings.windowSize);
   try {
     // As the CLI's `sample` and `export` make it, so a preview sounds as the file will.
-    const audio = trajectoryToAudio(model, trajectory, new Stft(fft, settings), { method: 'pghi-gl', seed });
+    const audio = trajectoryToAudio(model, trajectory, new Stft(fft, settings), {
+      method: GENERATED_SOUND.phase,
+      seed,
+    });
     fadeEdges(audio, EDGE_FADE, settings.sampleRate);
     matchLoudness(audio, materialLoudness(model));
     return { sampleRate: settings.sampleRate, samples: audio };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GENERATED_SOUND } from '../../common/api.js';
 import { SeededRandom } from '../random.js';
 import { DEFAULT_MATERIAL_DB, materialLoudness, Sampler } from './sampler.js';
 import type { VaeModel } from './vae-model.js';
@@ -113,12 +114,19 @@ describe('the sampler', () => {
 
   it("falls back to the PCA's Gaussian without a fitted mixture, and to a default loudness", () => {
     const model = fakeModel({ posterior: false });
-    const points = Array.from({ length: 2000 }, (_, i) => new Sampler(model).draw(new SeededRandom(i)));
-    const mean = points.reduce((acc, p) => acc + p[0], 0) / points.length;
-    const sd = Math.sqrt(points.reduce((acc, p) => acc + (p[0] - mean) ** 2, 0) / points.length);
+    const spread = (temperature?: number) => {
+      const points = Array.from({ length: 2000 }, (_, i) =>
+        new Sampler(model).draw(new SeededRandom(i), temperature),
+      );
+      const mean = points.reduce((acc, p) => acc + p[0], 0) / points.length;
+      return { mean, sd: Math.sqrt(points.reduce((acc, p) => acc + (p[0] - mean) ** 2, 0) / points.length) };
+    };
+    const { mean, sd } = spread(1);
     expect(mean).toBeCloseTo(5, 0);
     expect(sd).toBeGreaterThan(2.7);
     expect(sd).toBeLessThan(3.3);
+    // Without a temperature, GENERATED_SOUND's: 0.7 of the material's spread.
+    expect(spread().sd / sd).toBeCloseTo(GENERATED_SOUND.temperature, 1);
     expect(materialLoudness(model)).toBe(DEFAULT_MATERIAL_DB);
     expect(materialLoudness(fakeModel({ level: -17.5 }))).toBe(-17.5);
   });

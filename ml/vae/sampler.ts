@@ -15,6 +15,7 @@
 // kept in the map plane and every other coordinate follows the real frames, since the map point's
 // "data mean" there is an average no real frame has. 'hold' keeps one point (a drone); a number is
 // the old random drift between fresh draws, that many a second. Models without stored latents hold.
+import { GENERATED_SOUND } from '../../common/api.js';
 import { SeededRandom } from '../random.js';
 import { latentToMapPoint } from './pca.js';
 import { drawFromMixture } from './posterior.js';
@@ -23,7 +24,7 @@ import type { VaeModel } from './vae-model.js';
 export type Motion = 'material' | 'hold' | number;
 
 /** A random sound draws a fresh point this often, and glides there over CROSSFADE_SECONDS. */
-export const WANDER_SECONDS = 0.5;
+export const WANDER_SECONDS = 0.25;
 export const CROSSFADE_SECONDS = 0.12;
 /** A held place wanders among this many of the stored frames nearest it. */
 export const NEAREST = 16;
@@ -44,7 +45,11 @@ export class Sampler {
   }
 
   /** One random point: a draw of the aggregate posterior (or the prior) at `temperature`. */
-  draw(rng: SeededRandom, temperature = 1, from: Source = 'posterior'): Float32Array {
+  draw(
+    rng: SeededRandom,
+    temperature: number = GENERATED_SOUND.temperature,
+    from: Source = 'posterior',
+  ): Float32Array {
     const { studio, latent: d } = this.#model;
     if (from === 'prior') return Float32Array.from({ length: d }, () => temperature * rng.normal());
     if (studio.posterior) return drawFromMixture(studio.posterior, rng, temperature);
@@ -66,7 +71,7 @@ export class Sampler {
    */
   random(frames: number, options: RandomOptions = {}): { trajectory: Float32Array; point: Float32Array } {
     const rng = new SeededRandom(options.seed ?? 0);
-    const temperature = options.temperature ?? 1;
+    const temperature = options.temperature ?? GENERATED_SOUND.temperature;
     const from = options.from ?? 'posterior';
     const point = this.draw(rng, temperature, from);
     const motion = options.motion ?? 'material';
