@@ -75,6 +75,9 @@ vi.mock('electron', async () => {
       quit: () => {},
       exit: () => {},
       getVersion: () => '0.0.0',
+      // No settings.json there and no --osc switch: the engine starts without OSC.
+      getPath: () => '/nonexistent/vae-studio-user-data',
+      commandLine: { getSwitchValue: () => '' },
     },
     protocol: {
       registerSchemesAsPrivileged: (schemes: unknown) =>
@@ -201,7 +204,7 @@ describe('main.ts once ready', () => {
     expect(result!.responseHeaders).not.toHaveProperty('content-security-policy');
   });
 
-  it('grants the microphone to the app page and nothing else to anyone', () => {
+  it('grants the microphone and MIDI (no sysex) to the app page and nothing else to anyone', () => {
     const ask = (permission: string, details: object) => {
       let granted: boolean | undefined;
       calls.permissionRequest!({}, permission, (g: boolean) => (granted = g), {
@@ -216,6 +219,9 @@ describe('main.ts once ready', () => {
     expect(ask('media', { requestingUrl: 'https://evil.example/', mediaTypes: ['audio'] })).toBe(false);
     expect(ask('media', { requestingUrl: APP_ENTRY_URL, mediaTypes: ['video'] })).toBe(false);
     expect(ask('notifications', { requestingUrl: APP_ENTRY_URL })).toBe(false);
+    expect(ask('midi', { requestingUrl: APP_ENTRY_URL })).toBe(true);
+    expect(ask('midiSysex', { requestingUrl: APP_ENTRY_URL })).toBe(false);
+    expect(ask('midi', { requestingUrl: 'https://evil.example/' })).toBe(false);
     expect(
       calls.permissionCheck!({}, 'media', 'app://studio', { isMainFrame: true, mediaType: 'audio' }),
     ).toBe(true);

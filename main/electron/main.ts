@@ -21,12 +21,14 @@ import {
   type MessagePortMain,
   type WebContents,
 } from 'electron';
+import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MAX_IMPORT_BYTES } from '../../common/protocol.js';
 import { resolveStaticPath } from '../serve/static-files.js';
 import { readChosenSounds } from './chosen-files.js';
+import { oscArgs, oscSetting, type OscSetting } from './osc-setting.js';
 import { MAX_GRANTS, type EngineGrantMessage, type GrantPurpose } from '../engine/process-entry-protocol.js';
 import { EngineHost, type ConnectableEngine, type RendererLink } from './engine-host.js';
 import { appLayout } from './layout.js';
@@ -76,6 +78,8 @@ if (!app.requestSingleInstanceLock()) {
   // grant -> engine honouring the folder is untested; folderChoice/rememberGrant (policy.ts),
   // isGrantMessage (process-entry-protocol.ts) and PathGrants (grants.ts) are unit-tested.
   let grants: EngineGrantMessage[] = [];
+  // The OSC setting (osc-setting.ts): the engine's OSC server, from --osc or settings.json.
+  const osc = readOscSetting();
   /** The engine process last started (starting, running or gone): where grants go. */
   let engineProcess: ConnectableEngine<MessagePortMain> | null = null;
   const postGrant = (target: ConnectableEngine<MessagePortMain>, grant: EngineGrantMessage) => {
@@ -95,7 +99,10 @@ if (!app.requestSingleInstanceLock()) {
 
   const engine = new EngineHost<MessagePortMain>(
     () => {
-      const started = utilityEngine({ entry: layout.engineEntry, args: layout.engineArgs });
+      const started = utilityEngine({
+        entry: layout.engineEntry,
+        args: [...layout.engineArgs, ...oscArgs(osc)],
+      });
       engineProcess = started;
       for (const grant of grants) postGrant(started, grant);
       return started;
@@ -192,8 +199,8 @@ if (!app.requestSingleInstanceLock()) {
         isMainFrame: details.isMainFrame,
       });
       if (!allowed) return callback(false);
-      // macOS asks the user once per app (NSMicrophoneUsageDescription says why).
-      if (process.platform === 'darwin') {
+      // macOS asks the user once per app for the microphone (NSMicrophoneUsageDescription says why).
+      if (process.platform === 'darwin' && permission === 'media') {
         systemPreferences.askForMediaAccess('microphone').then(callback, () => callback(false));
       } else {
         callback(true);
@@ -328,4 +335,20 @@ if (!app.requestSingleInstanceLock()) {
       );
       app.exit(1);
     });
+}
+
+/** The OSC setting from the command line or <userData>/settings.json (untested here: no Electron). */
+function readOscSetting(): OscSetting | null {
+  let text: string | null = null;
+  try {
+    text = readFileSync(join(app.getPath('userData'), 'settings.json'), 'utf8');
+  } catch {
+    // No settings file: OSC is off unless the command line asks.
+  }
+  const { setting, problem } = oscSetting(
+    { osc: app.commandLine.getSwitchValue('osc'), oscHost: app.commandLine.getSwitchValue('osc-host') },
+    text,
+  );
+  if (problem) console.error(`OSC: ${problem}; starting without OSC`);
+  return setting;
 }

@@ -156,13 +156,23 @@ describe('isPermissionAllowed', () => {
     expect(isPermissionAllowed({ ...mic, mediaTypes: undefined })).toBe(false);
   });
 
+  it("grants Web MIDI (without system exclusive) to the app's main frame only", () => {
+    const midi = { permission: 'midi', url: APP_ENTRY_URL, isMainFrame: true };
+    expect(isPermissionAllowed(midi)).toBe(true);
+    expect(isPermissionAllowed({ ...midi, url: APP_ORIGIN })).toBe(true);
+    expect(isPermissionAllowed({ ...midi, url: 'https://evil.example/' })).toBe(false);
+    expect(isPermissionAllowed({ ...midi, url: undefined })).toBe(false);
+    expect(isPermissionAllowed({ ...midi, isMainFrame: false })).toBe(false);
+    expect(isPermissionAllowed({ ...midi, permission: 'midiSysex' })).toBe(false);
+  });
+
   it.each([
     'geolocation',
     'notifications',
     'display-capture',
     'openExternal',
     'clipboard-read',
-    'midi',
+    'midiSysex',
     'hid',
   ])('refuses %s, even to the app', (permission) => {
     expect(isPermissionAllowed({ ...mic, permission })).toBe(false);

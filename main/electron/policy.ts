@@ -133,10 +133,13 @@ export interface PermissionQuery {
 }
 
 /**
- * The one permission the app grants: the microphone (media, audio only), to its own page's main
- * frame, for recording. Camera, screen capture, notifications, geolocation and the rest: no.
+ * The two permissions the app grants, to its own page's main frame: the microphone (media, audio
+ * only) for recording and live input, and Web MIDI ('midi', for MIDI control; never 'midiSysex',
+ * which would let a page rewrite a device's firmware). Camera, screen capture, notifications,
+ * geolocation and the rest: no.
  */
 export function isPermissionAllowed(query: PermissionQuery): boolean {
+  if (query.permission === 'midi') return query.isMainFrame !== false && isAppUrl(query.url);
   if (query.permission !== 'media') return false;
   if (query.isMainFrame === false) return false;
   if (!isAppUrl(query.url)) return false;

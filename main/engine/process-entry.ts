@@ -8,7 +8,7 @@
 //   (Untested end to end: Electron cannot run in this repository's tests.)
 //
 //   node dist/main/engine/process-entry.js [--data-dir DIR] [--project DIR] [--backend NAME]
-//                                          [--demo-assets DIR]
+//                                          [--demo-assets DIR] [--osc PORT [--osc-host HOST]]
 import { parseArgs } from 'node:util';
 import { isBackendName } from '../../ml/backend.js';
 import { packageInfo } from '../package-info.js';
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     project: { type: 'string' },
     backend: { type: 'string' },
     'demo-assets': { type: 'string' },
+    osc: { type: 'string' },
+    'osc-host': { type: 'string' },
   },
 });
 const backend = values.backend;
@@ -42,6 +44,15 @@ const engine = createEngine({
   demoAssets: values['demo-assets'],
   backend,
 });
+// The desktop app's OSC setting (main/electron/osc-setting.ts): the engine listens for OSC control.
+// A port that cannot be had is said on stderr; the engine serves on without it.
+if (values.osc !== undefined) {
+  const port = Number(values.osc);
+  engine.startOsc({ port: Number.isInteger(port) ? port : -1, host: values['osc-host'] }).then(
+    ({ host, port: bound }) => console.error(`engine: OSC on udp://${host}:${bound}`),
+    (err: unknown) => console.error('engine: no OSC server:', err instanceof Error ? err.message : err),
+  );
+}
 const options = {
   onInternalError: (err: unknown, method: string) =>
     console.error(`engine: ${method} failed:`, err instanceof Error ? (err.stack ?? err.message) : err),
