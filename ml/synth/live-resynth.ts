@@ -351,3 +351,71 @@ function checkLevel(level: LiveLevel): LiveLevel {
     throw new RangeError(`a running level's minimum must be > 0, got ${level.min}`);
   return level;
 }
+
+/**
+ * The largest frame magnitude of a signal pushed in pieces (the centred STFT's frames, as analyze
+ * makes them): the reference `resynth` scales a recording against, found in constant memory.
+ */
+export class FramePeak {
+  readonly #fft: RealFft;
+  readonly #window: Float32Array;
+  readonly #n: number;
+  readonly #hop: number;
+  readonly #bins: number;
+  #input: Float32Array;
+  #length: number;
+  #pushed = 0;
+  #frame = 0;
+  peak = 0;
+
+  constructor(fft: RealFft, settings: FrameSettings) {
+    this.#fft = fft;
+    this.#n = settings.windowSize;
+    this.#hop = settings.hop;
+    this.#bins = settings.bins;
+    this.#window = hannWindow(this.#n);
+    this.#input = new Float32Array(4 * this.#n);
+    this.#length = this.#n / 2;
+  }
+
+  push(samples: Float32Array): void {
+    this.#append(samples);
+    this.#pushed += samples.length;
+    this.#frames(Math.max(0, Math.floor((this.#length - this.#n) / this.#hop) + 1));
+  }
+
+  /** The peak over every frame of the whole signal. */
+  finish(): number {
+    const frames = Math.floor(this.#pushed / this.#hop) - this.#frame + 1;
+    this.#append(new Float32Array(this.#n + frames * this.#hop));
+    this.#frames(frames);
+    return this.peak;
+  }
+
+  #frames(count: number): void {
+    const { time, spectrum } = this.#fft;
+    for (let f = 0; f < count; f++) {
+      const base = f * this.#hop;
+      for (let k = 0; k < this.#n; k++) time[k] = this.#input[base + k] * this.#window[k];
+      this.#fft.forward();
+      let peak = Math.abs(spectrum[0]);
+      for (let k = 1; k < this.#bins; k++)
+        peak = Math.max(peak, Math.hypot(spectrum[2 * k], spectrum[2 * k + 1]));
+      if (peak > this.peak) this.peak = peak;
+    }
+    const used = count * this.#hop;
+    this.#input.copyWithin(0, used, Math.max(used, this.#length));
+    this.#length = Math.max(0, this.#length - used);
+    this.#frame += count;
+  }
+
+  #append(x: Float32Array): void {
+    if (this.#length + x.length > this.#input.length) {
+      const grown = new Float32Array(Math.max(this.#length + x.length, 2 * this.#input.length));
+      grown.set(this.#input.subarray(0, this.#length));
+      this.#input = grown;
+    }
+    this.#input.set(x, this.#length);
+    this.#length += x.length;
+  }
+}
