@@ -16,7 +16,14 @@ import { ModelFolderError } from '../ml/vae/folder.js';
 import { MAX_LATENT, MIN_LATENT, PRESET_NAMES } from '../ml/vae/model.js';
 import { DEFAULT_TRAIN_CONFIG } from '../ml/vae/trainer.js';
 import { exportSounds, interpolate, resynth, sample } from './commands/generate.js';
+import { stream } from './commands/stream.js';
 import { type TrainOptions, train } from './commands/train.js';
+import {
+  type ExportCorpusOptions,
+  type ImportModelOptions,
+  exportCorpus,
+  importModel,
+} from './commands/corpus.js';
 import { FileSystemError, UsageError, systemErrorParts } from './errors.js';
 import { OutputGuard, writeOutputFile } from './outputs.js';
 import { packageInfo as pkg, packageRoot } from './package-info.js';
@@ -228,6 +235,31 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed of random starting phases', integer(0, 2 ** 31 - 1), 0)
     .option('--json', 'print one JSON object as the last line of stdout')
     .action(resynth);
+
+  program
+    .command('stream')
+    .description(
+      "The live path on a file: hop by hop through the model with the input's own phase, in constant memory.",
+    )
+    .argument('<model>', 'model folder')
+    .argument('<in>', 'input WAV file (any length)')
+    .requiredOption('--out <file>', 'output WAV file (replaced if it exists)')
+    .option('--mix <m>', 'dry/wet: 0 the input, 1 the model', number(0, 1), 1)
+    .option('--gain <g>', 'input gain (linear)', number(0, 1000), 1)
+    .option(
+      '--offset <dir:amount>',
+      'move every frame in latent space: axis1:A, axis2:A (standard deviations) or zN:A',
+    )
+    .addOption(
+      new Option(
+        '--level <level>',
+        "what the frames are scaled against: the file's peak, or the loudest so far (as live)",
+      )
+        .choices(['file', 'running'])
+        .default('file'),
+    )
+    .option('--json', 'print one JSON object as the last line of stdout')
+    .action(stream);
 
   program
     .command('sample')
