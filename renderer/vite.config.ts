@@ -12,5 +12,12 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    rollupOptions: {
+      // The studio, and the map alone on a synthetic map (its benchmark and screenshots: test/e2e/map.spec.ts).
+      input: {
+        index: fileURLToPath(new URL('index.html', import.meta.url)),
+        'map-lab': fileURLToPath(new URL('map-lab.html', import.meta.url)),
+      },
+    },
   },
 });

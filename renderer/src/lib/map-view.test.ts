@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { initialView, nearest, pan, rampColours, toData, toScreen, zoomAt } from './map-view.js';
+import {
+  FIT_MARGIN_PX,
+  fitView,
+  pan,
+  pointStyle,
+  toData,
+  toScreen,
+  visibleExtent,
+  zoomAt,
+} from './map-view.js';
 
 const size = { width: 600, height: 400 };
 
@@ -14,9 +23,36 @@ describe('map view', () => {
     expect(p2).toBeCloseTo(0.7, 10);
   });
 
-  it('shows ±2.5 standard deviations at first', () => {
-    const view = initialView([2, 1], size);
-    expect(toScreen(view, size, 5, 0)[0]).toBeCloseTo(600, 6);
+  it('fits every point inside the margin, centred on the origin, one scale for both axes', () => {
+    // Lopsided data: far to the right, a little below; an outlier at (−7, 0.5).
+    const xs = Float32Array.of(-7, 0, 3, 9.5, 2);
+    const ys = Float32Array.of(0.5, -4, 1, 0, 2.5);
+    const view = fitView(xs, ys, size);
+    expect(view.cx).toBe(0);
+    expect(view.cy).toBe(0);
+    for (let i = 0; i < xs.length; i++) {
+      const [x, y] = toScreen(view, size, xs[i], ys[i]);
+      expect(x).toBeGreaterThanOrEqual(FIT_MARGIN_PX - 1e-6);
+      expect(x).toBeLessThanOrEqual(size.width - FIT_MARGIN_PX + 1e-6);
+      expect(y).toBeGreaterThanOrEqual(FIT_MARGIN_PX - 1e-6);
+      expect(y).toBeLessThanOrEqual(size.height - FIT_MARGIN_PX + 1e-6);
+    }
+    // The farthest point along x touches the margin: nothing wasted.
+    expect(toScreen(view, size, 9.5, 0)[0]).toBeCloseTo(size.width - FIT_MARGIN_PX, 6);
+    // Tall data is limited by the height instead.
+    const tall = fitView(Float32Array.of(1), Float32Array.of(-10), size);
+    expect(toScreen(tall, size, 0, -10)[1]).toBeCloseTo(size.height - FIT_MARGIN_PX, 6);
+  });
+
+  it('ignores non-finite coordinates and survives an empty map', () => {
+    const view = fitView(Float32Array.of(NaN, 2, Infinity), Float32Array.of(0, 1, 0), size);
+    expect(toScreen(view, size, 2, 0)[0]).toBeCloseTo(size.width - FIT_MARGIN_PX, 6);
+    expect(Number.isFinite(fitView(new Float32Array(0), new Float32Array(0), size).scale)).toBe(true);
+  });
+
+  it('reports the data rectangle on screen', () => {
+    const e = visibleExtent({ cx: 1, cy: 2, scale: 100 }, size);
+    expect(e).toEqual({ x0: -2, x1: 4, y0: 0, y1: 4 });
   });
 
   it('zooms about the pointer: the point under it stays put', () => {
@@ -34,16 +70,13 @@ describe('map view', () => {
     expect(toScreen(moved, size, 0, 0)).toEqual([320, 190]);
   });
 
-  it('finds the nearest point within a radius', () => {
-    const xs = Float32Array.of(0, 1, 5);
-    const ys = Float32Array.of(0, 1, 5);
-    expect(nearest(xs, ys, 0.9, 0.8)).toBe(1);
-    expect(nearest(xs, ys, 3, 3, 0.5)).toBe(-1);
-  });
-
-  it('colours a ramp from low to high values', () => {
-    const c = rampColours(Float32Array.of(0, 5, 10));
-    expect(c[0]).not.toBe(c[2]);
-    expect(new Set(c).size).toBe(3);
+  it('draws many points small and faint, and lets them grow when zoomed in', () => {
+    const few = pointStyle(1_000, 1);
+    const lots = pointStyle(200_000, 1);
+    expect(lots.diameter).toBeLessThan(few.diameter);
+    expect(lots.alpha).toBeLessThan(few.alpha);
+    expect(pointStyle(200_000, 16).diameter).toBeGreaterThan(lots.diameter);
+    expect(pointStyle(200_000, 1e6).diameter).toBeLessThanOrEqual(9);
+    expect(pointStyle(200_000, 0.01)).toEqual(lots);
   });
 });
