@@ -214,9 +214,58 @@ export function buildProgram(): Command {
         .default(DEFAULT_TRAIN_CONFIG.loss),
     )
     .option('--seed <n>', 'random seed', integer(0, 2 ** 31 - 1), DEFAULT_TRAIN_CONFIG.seed)
+    .option(
+      '--cache <dir>',
+      "frame cache folder, reused by later runs (default: the project's cache/frames, else a temporary one)",
+    )
     .option('--json', 'print one JSON object as the last line of stdout')
     .action(async (inputs: string[], options: TrainOptions) => {
       exitCode = await train(inputs, options);
+    });
+
+  program
+    .command('export-corpus')
+    .description('Write a corpus for PyTorch: frames.npy, corpus.json and a train.py for torchrun (DDP).')
+    .argument('<inputs...>', 'audio files or folders')
+    .requiredOption('--out <dir>', 'folder to create (new or empty)')
+    .addOption(
+      new Option('--preset <name>', 'network size')
+        .choices(PRESET_NAMES)
+        .default(DEFAULT_TRAIN_CONFIG.preset),
+    )
+    .option('--latent <n>', 'latent dimensions', integer(MIN_LATENT, MAX_LATENT), DEFAULT_TRAIN_CONFIG.latent)
+    .option(
+      '--epochs <n>',
+      `train.py's default epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})`,
+      integer(1, 100000),
+    )
+    .option(
+      '--batch <n>',
+      'frames per step over all processes',
+      integer(1, 65536),
+      DEFAULT_TRAIN_CONFIG.batch,
+    )
+    .option('--beta <b>', 'weight of the KL term', number(0, 1000), DEFAULT_TRAIN_CONFIG.beta)
+    .addOption(
+      new Option('--loss <kind>', 'reconstruction loss')
+        .choices(['bce', 'mse', 'mixed'])
+        .default(DEFAULT_TRAIN_CONFIG.loss),
+    )
+    .option('--seed <n>', 'random seed', integer(0, 2 ** 31 - 1), DEFAULT_TRAIN_CONFIG.seed)
+    .option('--cache <dir>', 'frame cache folder, reused by later runs (default: a temporary one)')
+    .option('--json', 'print one JSON object as the last line of stdout')
+    .action(async (inputs: string[], options: ExportCorpusOptions) => {
+      exitCode = await exportCorpus(inputs, options);
+    });
+
+  program
+    .command('import-model')
+    .description("Make a model folder from the weights an exported corpus's train.py wrote.")
+    .argument('<dir>', 'the exported corpus folder, trained')
+    .requiredOption('--out <dir>', 'model folder to create (new or empty)')
+    .option('--json', 'print one JSON object as the last line of stdout')
+    .action(async (dir: string, options: ImportModelOptions) => {
+      exitCode = await importModel(dir, options);
     });
 
   const phaseOption = (fallback?: PhaseMethod) => {

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { AudioFileError } from '../../ml/audio/errors.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
 import type { PresetName } from '../../ml/vae/model.js';
@@ -8,6 +8,7 @@ import { CHECKPOINT_FILE } from '../../ml/vae/train-protocol.js';
 import { DEFAULT_TRAIN_CONFIG, type EpochReport } from '../../ml/vae/trainer.js';
 import { FileSystemError, UsageError, systemErrorParts } from '../errors.js';
 import { OutputGuard, kindOf } from '../outputs.js';
+import { FRAME_CACHE } from '../engine/jobs.js';
 import { Progress } from '../progress.js';
 import {
   inProject,
@@ -28,6 +29,8 @@ export interface TrainOptions {
   freeBits: number;
   loss: 'bce' | 'mse' | 'mixed';
   seed: number;
+  /** The frame cache folder; default: the project's when --out is in one, else a temporary one. */
+  cache?: string;
   json?: boolean;
 }
 
@@ -121,11 +124,23 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
       },
       epochs: options.resume ? options.epochs : undefined,
       frames: DEFAULT_FRAME_SETTINGS,
+      cache: options.cache
+        ? resolve(options.cache)
+        : inProject(out)
+          ? join(dirname(dirname(out)), FRAME_CACHE)
+          : undefined,
     },
     (event) => {
       switch (event.type) {
         case 'backend':
           progress.stage(`backend: ${event.info.name}${event.info.gpu ? ' (GPU)' : ''}`);
+          break;
+        case 'analysis':
+          progress.update(
+            `analysing ${basename(event.file)}`,
+            Math.floor(event.done * 100),
+            event.total * 100,
+          );
           break;
         case 'skipped':
           progress.warn(`skipped ${event.skipped.file}: ${event.skipped.reason}`);

@@ -39,6 +39,8 @@ import {
 /** Epochs between the reconstructions a training run offers to listen to. */
 const PREVIEW_EVERY = 2;
 const JOBS_FOLDER = 'jobs';
+/** The project's frame cache (ml/corpus/frame-cache.ts): every source analysed once, for training and maps. */
+export const FRAME_CACHE = 'cache/frames';
 
 interface LiveJob {
   info: JobInfo;
@@ -348,6 +350,7 @@ export class JobService implements JobsApi {
     signal?: AbortSignal,
   ): Promise<TrainingRun> {
     if (this.#disposed) throw new ProjectError('the engine has shut down');
+    const cache = await project.resolveInside(FRAME_CACHE);
     const id = `train/${model}`;
     const writer = this.#writer(folder);
     let record: TrainingRecord = { ...first, startedAt: first.startedAt ?? now(), updatedAt: now() };
@@ -374,10 +377,14 @@ export class JobService implements JobsApi {
         frames: DEFAULT_FRAME_SETTINGS,
         backend: this.#options.backend,
         previewEvery: PREVIEW_EVERY,
+        cache,
       },
       (event) => {
         const emit = this.#options.emit;
-        if (event.type === 'batch') {
+        if (event.type === 'analysis') {
+          // Sources analysed into the frame cache: files done (fractional) of all, before epoch 1.
+          emit({ type: 'progress', job: id, done: event.done, total: event.total });
+        } else if (event.type === 'batch') {
           emit({
             type: 'training',
             job: id,

@@ -6,12 +6,31 @@ import { toUnitFrames } from '../features/scale.js';
 import type { FrameSettings } from '../features/settings.js';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import type { SeededRandom } from '../random.js';
+
+/**
+ * Frames that stay on disk (ml/corpus/cached-corpus.ts): rows are read on demand, and an epoch's
+ * order is a shuffle of chunks, so that reading it touches a few chunks at a time.
+ */
+export interface FrameStore {
+  /** Frames in all, source after source. */
+  readonly count: number;
+  /** Frames [0, 1] of rows indices[from..to) (a fresh array, (to − from) × bins). */
+  rows(indices: Int32Array, from: number, to: number): Float32Array;
+  /** A training order: a permutation of `train`, drawn from `rng`. */
+  order(train: Int32Array, rng: SeededRandom): Int32Array;
+}
 
 /** Training frames in [0, 1] from a set of sounds, with each source's held-out tail. */
 export interface Corpus {
   bins: number;
-  /** All frames, source after source (frames × bins). */
+  /**
+   * All frames, source after source (frames × bins), when they are in memory. A corpus read from the
+   * frame cache has `store` instead, and reading `frames` throws: use corpusRows() and frameTotal().
+   */
   frames: Float32Array;
+  /** Where the frames are when they are not in memory. */
+  store?: FrameStore;
   sources: { name: string; frames: number; heldOut: number }[];
   /** Frame indices for training and for held-out evaluation. */
   train: Int32Array;
@@ -30,6 +49,34 @@ export interface SkippedFile {
 /** The share of each source's frames held out, taken from its end. */
 export const HELD_OUT_SHARE = 0.1;
 
+/** Frames in a corpus, in memory or on disk. */
+export function frameTotal(corpus: Corpus): number {
+  return corpus.store ? corpus.store.count : corpus.frames.length / corpus.bins;
+}
+
+/** Frames of rows indices[from..to) of a corpus ((to − from) × bins, a fresh array). */
+export function corpusRows(corpus: Corpus, indices: Int32Array, from: number, to: number): Float32Array {
+  if (corpus.store) return corpus.store.rows(indices, from, to);
+  const { bins, frames } = corpus;
+  const data = new Float32Array((to - from) * bins);
+  for (let i = from; i < to; i++)
+    data.set(frames.subarray(indices[i] * bins, (indices[i] + 1) * bins), (i - from) * bins);
+  return data;
+}
+
+/**
+ * An epoch's training order: the training frames shuffled (a store shuffles chunks, then frames
+ * within a pool of chunks; when every training frame fits one pool it is this same shuffle).
+ */
+export function epochOrder(corpus: Corpus, rng: SeededRandom): Int32Array {
+  return corpus.store ? corpus.store.order(corpus.train, rng) : rng.shuffle(Int32Array.from(corpus.train));
+}
+
+/** Held-out frames per source of `count` frames: the last 10 %, none under 10 frames. */
+export function heldOutCount(count: number): number {
+  return count >= 10 ? Math.max(1, Math.round(count * HELD_OUT_SHARE)) : 0;
+}
+
 /**
  * Splits frames into training and held-out sets: the last 10 % of every source's frames, contiguous
  * (single frames shuffled out of a 75 %-overlapped sequence would be near-copies of their neighbours).
@@ -47,7 +94,7 @@ export function splitCorpus(
   let at = 0;
   for (const s of sources) {
     const count = s.frames.length / bins;
-    const held = count >= 10 ? Math.max(1, Math.round(count * HELD_OUT_SHARE)) : 0;
+    const held = heldOutCount(count);
     frames.set(s.frames, at * bins);
     for (let i = 0; i < count; i++) (i < count - held ? train : heldOut).push(at + i);
     meta.push({ name: s.name, frames: count, heldOut: held });

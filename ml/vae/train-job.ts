@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TrainEvent, TrainRequest, TrainSummary } from './train-protocol.js';
 import { workerUrl } from '../worker-url.js';
@@ -28,8 +31,10 @@ export function startTraining(
 ): TrainJob {
   const cancel = new SharedArrayBuffer(4);
   const flag = new Int32Array(cancel);
+  // Without a frame cache of its own the run gets a temporary one, removed when the worker has exited.
+  const temporary = request.cache ? null : mkdtempSync(join(tmpdir(), 'vae-studio-frames-'));
   const worker = new Worker(workerUrl('./train-worker.js', import.meta.url), {
-    workerData: { ...request, cancel },
+    workerData: { ...request, cache: request.cache ?? temporary, cancel },
   });
   const outcome = new Promise<TrainOutcome>((resolve) => {
     let result: TrainOutcome | null = null;
@@ -46,6 +51,7 @@ export function startTraining(
       void worker.terminate();
     });
     worker.on('exit', (code) => {
+      if (temporary) rmSync(temporary, { recursive: true, force: true });
       resolve(
         result ?? {
           status: 'failed',

@@ -14,6 +14,11 @@ export interface TrainRequest {
   epochs?: number;
   frames: FrameSettings;
   backend?: BackendName;
+  /**
+   * The frame cache folder (ml/corpus/frame-cache.ts): sources are analysed into it once and training
+   * reads them from it. Without one, startTraining makes a temporary cache and removes it at the end.
+   */
+  cache?: string;
   /** Every this many epochs (and at the last), a reconstruction to listen to: a 'preview' event. */
   previewEvery?: number;
   /** Int32Array(1) over this buffer: set to 1 to cancel at the next batch. */
@@ -32,6 +37,8 @@ export interface TrainSummary {
 export type TrainEvent =
   | { type: 'backend'; info: BackendInfo }
   | { type: 'skipped'; skipped: SkippedFile }
+  /** Analysis into the frame cache: `done` files (fractional) of `total`, working on `file`. */
+  | { type: 'analysis'; done: number; total: number; file: string }
   | {
       type: 'corpus';
       sources: Corpus['sources'];

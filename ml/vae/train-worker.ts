@@ -12,11 +12,11 @@ import { createRealFft } from '../synth/fft.js';
 import { withNyquist } from '../synth/roundtrip.js';
 import { rtpghiResynth } from '../synth/stream.js';
 import { CheckpointError, restoreTrainer, saveCheckpoint } from './checkpoint.js';
-import { buildCorpus, expandInputs } from './corpus.js';
-import { LATENTS_FILE, saveModelFolder } from './folder.js';
+import { AnalysisCancelled } from '../corpus/frame-cache.js';
+import { buildCachedCorpus } from '../corpus/cached-corpus.js';
+import { writeModel } from '../corpus/model-record.js';
+import { corpusRows, expandInputs, frameTotal } from './corpus.js';
 import { parameterCount } from './model.js';
-import { pca } from './pca.js';
-import { fitMixture, MIXTURE_COMPONENTS } from './posterior.js';
 import { CHECKPOINT_FILE, type TrainEvent, type TrainRequest } from './train-protocol.js';
 import { NonFiniteLossError, Trainer } from './trainer.js';
 
@@ -29,9 +29,30 @@ async function run(): Promise<void> {
   const backend = await initBackend(request.backend);
   post({ type: 'backend', info: backend });
   const files = await expandInputs(request.inputs);
-  const { corpus } = await buildCorpus(files, request.frames, (skipped) =>
-    post({ type: 'skipped', skipped }),
-  );
+  const stop = () => Atomics.load(cancelled, 0) === 1;
+  let lastAnalysis = 0;
+  let corpus;
+  try {
+    ({ corpus } = await buildCachedCorpus(files, request.frames, request.cache!, {
+      onSkip: (skipped) => post({ type: 'skipped', skipped }),
+      shouldStop: stop,
+      onProgress: (done, total, file) => {
+        const now = performance.now();
+        if (done === total || done === Math.floor(done) || now - lastAnalysis > 200) {
+          lastAnalysis = now;
+          post({ type: 'analysis', done, total, file });
+        }
+      },
+    }));
+  } catch (err) {
+    if (!(err instanceof AnalysisCancelled)) throw err;
+    post({ type: 'cancelled', epoch: 0 });
+    return;
+  }
+  if (stop()) {
+    post({ type: 'cancelled', epoch: 0 });
+    return;
+  }
   const checkpoint = join(request.out, CHECKPOINT_FILE);
   const trainer = request.resume
     ? await restoreTrainer(checkpoint, corpus)
@@ -43,7 +64,7 @@ async function run(): Promise<void> {
     post({
       type: 'corpus',
       sources: corpus.sources,
-      frames: corpus.frames.length / corpus.bins,
+      frames: frameTotal(corpus),
       train: corpus.train.length,
       heldOut: corpus.heldOut.length,
       params: parameterCount(trainer.encoder, trainer.decoder),
@@ -78,44 +99,14 @@ async function run(): Promise<void> {
         });
       }
     }
-    const means = await trainer.latentMeans(corpus.train);
-    const motion = await storedLatents(trainer);
     const final = trainer.history[trainer.history.length - 1];
     const seconds = (performance.now() - started) / 1000 + (request.resume ? sumSeconds(trainer.history) : 0);
-    await saveModelFolder(request.out, {
-      encoder: trainer.encoder,
-      decoder: trainer.decoder,
-      studio: {
-        format: 'vae-studio-model',
-        version: 1,
-        preset: config.preset,
-        latent: config.latent,
-        frames: request.frames,
-        ref: corpus.ref,
-        loss: config.loss,
-        training: {
-          config: { ...config },
-          epochs: trainer.epoch,
-          backend: backend.name,
-          sources: corpus.sources,
-          history: trainer.history.map((h) => ({ ...h })),
-          seconds,
-        },
-        metrics: {
-          reconstruction: final.reconstruction,
-          kl: final.kl,
-          elbo: final.elbo,
-          heldOut: final.heldOut,
-          activeUnits: final.activeUnits,
-          framesPerSecond: final.framesPerSecond,
-        },
-        pca: pca(means, config.latent),
-        posterior: fitMixture(means, config.latent, MIXTURE_COMPONENTS, config.seed),
-        ...(corpus.loudnessDb !== undefined ? { level: { loudnessDb: corpus.loudnessDb } } : {}),
-        latents: { file: LATENTS_FILE, frames: motion.frames, segments: motion.segments },
-        createdAt: new Date().toISOString(),
-      },
-      latents: motion.latents,
+    await writeModel(trainer, request.out, {
+      frames: request.frames,
+      backend: backend.name,
+      seconds,
+      history: trainer.history,
+      config: { ...config },
     });
     post({
       type: 'done',
@@ -132,58 +123,17 @@ async function run(): Promise<void> {
   }
 }
 
-/** The most latent frames a model keeps for motion (MAX × latent × 4 bytes: 4 MiB at latent 16). */
-const MAX_STORED_FRAMES = 65_536;
-/** Over that, whole stretches of this many frames (1.5 s) are kept, evenly spread. */
-const STRETCH = 256;
-
-/**
- * The training frames' latent means in order, source after source, for the motion of generated
- * sounds (sampler.ts); for a long corpus, evenly spread stretches of it.
- */
-async function storedLatents(trainer: Trainer): Promise<{
-  latents: Float32Array;
-  frames: number;
-  segments: { source: string; start: number; length: number }[];
-}> {
-  const { corpus } = trainer;
-  const total = corpus.frames.length / corpus.bins;
-  const every = Math.max(1, Math.ceil(total / MAX_STORED_FRAMES));
-  const keep: { source: string; from: number; length: number }[] = [];
-  let offset = 0;
-  let chunk = 0;
-  for (const source of corpus.sources) {
-    if (every === 1) keep.push({ source: source.name, from: offset, length: source.frames });
-    else {
-      for (let start = 0; start < source.frames; start += STRETCH, chunk++) {
-        if (chunk % every === 0)
-          keep.push({
-            source: source.name,
-            from: offset + start,
-            length: Math.min(STRETCH, source.frames - start),
-          });
-      }
-    }
-    offset += source.frames;
-  }
-  const indices = new Int32Array(keep.reduce((n, k) => n + k.length, 0));
-  const segments: { source: string; start: number; length: number }[] = [];
-  let at = 0;
-  for (const k of keep) {
-    segments.push({ source: k.source, start: at, length: k.length });
-    for (let i = 0; i < k.length; i++) indices[at + i] = k.from + i;
-    at += k.length;
-  }
-  const latents = await trainer.latentMeans(indices);
-  return { latents, frames: indices.length, segments };
-}
-
 /** Two seconds of the first training sound through the model as it is now. */
 async function preview(trainer: Trainer): Promise<{ samples: Float32Array }> {
   const { corpus, config } = trainer;
   const settings = request.frames;
   const frames = Math.min(corpus.sources[0].frames, Math.round((2 * settings.sampleRate) / settings.hop));
-  const unit = corpus.frames.subarray(0, frames * corpus.bins);
+  const unit = corpusRows(
+    corpus,
+    Int32Array.from({ length: frames }, (_, i) => i),
+    0,
+    frames,
+  );
   const decoded = tf.tidy(() => {
     const h = trainer.encoder.predict(tf.tensor2d(unit, [frames, corpus.bins])) as tf.Tensor2D;
     return trainer.decoder.predict(tf.slice(h, [0, 0], [frames, config.latent])) as tf.Tensor2D;

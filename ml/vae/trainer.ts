@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { SeededRandom } from '../random.js';
-import type { Corpus } from './corpus.js';
+import { type Corpus, corpusRows, epochOrder, frameTotal } from './corpus.js';
 import { type PresetName, applyUpToLast, buildModels, checkShape, splitPosterior } from './model.js';
 import { DEFAULT_TRAIN_SETTINGS } from '../../common/api.js';
 
@@ -138,11 +138,7 @@ export class Trainer {
   }
 
   #batchTensor(indices: Int32Array, from: number, to: number): tf.Tensor2D {
-    const { bins, frames } = this.corpus;
-    const data = new Float32Array((to - from) * bins);
-    for (let i = from; i < to; i++)
-      data.set(frames.subarray(indices[i] * bins, (indices[i] + 1) * bins), (i - from) * bins);
-    return tf.tensor2d(data, [to - from, bins]);
+    return tf.tensor2d(corpusRows(this.corpus, indices, from, to), [to - from, this.corpus.bins]);
   }
 
   /** Reconstruction (summed over bins, per frame) and KL per dimension (per frame) of a batch. */
@@ -172,7 +168,7 @@ export class Trainer {
   /** One pass over the training frames in a fresh shuffled order. Returns null when stopped. */
   async runEpoch(options: EpochOptions = {}): Promise<EpochReport | null> {
     const { batch } = this.config;
-    const order = this.rng.shuffle(Int32Array.from(this.corpus.train));
+    const order = epochOrder(this.corpus, this.rng);
     const batches = Math.ceil(order.length / batch);
     const latent = this.config.latent;
     let stats = tf.zeros([1 + latent]);
@@ -276,8 +272,7 @@ export class Trainer {
 
   /** Posterior means of frames (rows × latent). */
   async latentMeans(indices?: Int32Array): Promise<Float32Array> {
-    const all =
-      indices ?? Int32Array.from({ length: this.corpus.frames.length / this.corpus.bins }, (_, i) => i);
+    const all = indices ?? Int32Array.from({ length: frameTotal(this.corpus) }, (_, i) => i);
     const out = new Float32Array(all.length * this.config.latent);
     const chunk = 2048;
     for (let from = 0; from < all.length; from += chunk) {
@@ -295,20 +290,29 @@ export class Trainer {
     return out;
   }
 
-  /** Latent dimensions whose posterior mean varies over all frames by more than the threshold. */
+  /**
+   * Latent dimensions whose posterior mean varies over all frames by more than the threshold (read
+   * a stretch of frames at a time: a corpus on disk is never all in memory).
+   */
   async activeUnits(): Promise<number> {
-    const means = await this.latentMeans();
     const d = this.config.latent;
-    const n = means.length / d;
+    const n = frameTotal(this.corpus);
+    const sum = new Float64Array(d);
+    const sq = new Float64Array(d);
+    const stretch = 65_536;
+    for (let from = 0; from < n; from += stretch) {
+      const to = Math.min(n, from + stretch);
+      const means = await this.latentMeans(Int32Array.from({ length: to - from }, (_, i) => from + i));
+      for (let j = 0; j < d; j++) {
+        for (let i = 0; i < to - from; i++) {
+          sum[j] += means[i * d + j];
+          sq[j] += means[i * d + j] ** 2;
+        }
+      }
+    }
     let active = 0;
     for (let j = 0; j < d; j++) {
-      let sum = 0;
-      let sq = 0;
-      for (let i = 0; i < n; i++) {
-        sum += means[i * d + j];
-        sq += means[i * d + j] ** 2;
-      }
-      const variance = sq / n - (sum / n) ** 2;
+      const variance = sq[j] / n - (sum[j] / n) ** 2;
       if (variance > ACTIVE_UNIT_THRESHOLD) active++;
     }
     return active;
