@@ -43,10 +43,9 @@ describe('initBackend', () => {
     expect(typeof info.simd).toBe('boolean');
     expect(info.speedups).toEqual(['transposed-matmul']);
     expect(info.forcedBy).toBeUndefined();
-    expect(info.tried.map((t) => t.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm']);
-    const [gpu, native, wasm] = info.tried;
-    expect(gpu.available).toBe(false);
-    expect(gpu.reason).toMatch(/@tensorflow\/tfjs-node-gpu/);
+    // Inference (the default use) never tries the training-only backends.
+    expect(info.tried.map((t) => t.name)).toEqual(['tensorflow', 'wasm']);
+    const [native, wasm] = info.tried;
     expect(native.available).toBe(false);
     expect(native.reason).toMatch(/@tensorflow\/tfjs-node\b/);
     expect(wasm).toEqual({ name: 'wasm', available: true });
@@ -82,7 +81,7 @@ describe('initBackend', () => {
 
   it('gives a clear error when a forced native backend is unavailable, and can then retry', async () => {
     process.env[BACKEND_ENV] = 'tensorflow-gpu';
-    await expect(initBackend()).rejects.toThrow(
+    await expect(initBackend(undefined, 'training')).rejects.toThrow(
       /"tensorflow-gpu" backend was requested but is unavailable: @tensorflow\/tfjs-node-gpu .*VAE_STUDIO_BACKEND=tensorflow-gpu/,
     );
     expect(backendInfo()).toBeNull();
@@ -94,10 +93,53 @@ describe('initBackend', () => {
   });
 
   it('rejects an unknown backend name', async () => {
-    process.env[BACKEND_ENV] = 'webgl';
+    process.env[BACKEND_ENV] = 'opengl';
     await expect(initBackend()).rejects.toThrow(
-      /VAE_STUDIO_BACKEND=webgl is not a backend: use one of tensorflow-gpu, tensorflow, wasm, cpu/,
+      /VAE_STUDIO_BACKEND=opengl is not a backend: use one of tensorflow-gpu, webgpu, webgl, tensorflow, wasm, cpu/,
     );
+  });
+
+  it('for training, tries the browser backends first and tensorflow-gpu only when named, saying why not', async () => {
+    const info = await initBackend(undefined, 'training');
+    expect(info.name).toBe('wasm');
+    expect(info.host).toBe('node');
+    expect(info.tried.map((t) => t.name)).toEqual([
+      'tensorflow-gpu',
+      'webgpu',
+      'webgl',
+      'tensorflow',
+      'wasm',
+    ]);
+    const [cuda, webgpu, webgl] = info.tried;
+    expect(cuda.reason).toMatch(/opt-in: VAE_STUDIO_BACKEND=tensorflow-gpu/);
+    // Here: no GPU device node, so no browser is started (elsewhere: a software adapter is refused).
+    for (const t of [webgpu, webgl]) {
+      expect(t.available).toBe(false);
+      expect(t.reason).toMatch(/no GPU device on this machine|software adapter|no Chromium-family browser/);
+    }
+  });
+
+  it('runs inference on the CPU order when a training-only backend is named', async () => {
+    process.env[BACKEND_ENV] = 'webgpu';
+    const info = await initBackend();
+    expect(info.name).toBe('wasm');
+    expect(info.forcedBy).toBeUndefined();
+    expect(info.tried[0]).toMatchObject({ name: 'webgpu', available: false, reason: /for training only/ });
+    expect(await initBackend('tensorflow-gpu')).toBe(info);
+  });
+
+  it('forced for training, webgpu needs only a browser: the page trains, this process keeps a CPU mirror', async () => {
+    process.env[BACKEND_ENV] = 'webgpu';
+    const info = await initBackend(undefined, 'training');
+    expect(info).toMatchObject({
+      name: 'webgpu',
+      tfBackend: 'webgpu',
+      host: 'chromium',
+      local: 'wasm',
+      forcedBy: 'env',
+    });
+    expect(info.browser?.path).toBeTruthy();
+    expect(tf.getBackend()).toBe('wasm');
   });
 
   it('can keep the stock wasm kernels', async () => {

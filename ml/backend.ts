@@ -1,10 +1,16 @@
 // The one module that chooses and loads the TensorFlow.js backend (DESIGN.md, "Backends").
 //
-// Order: @tensorflow/tfjs-node-gpu (CUDA), @tensorflow/tfjs-node (native CPU),
-// @tensorflow/tfjs-backend-wasm, then the plain JavaScript `cpu` backend. The two native packages
-// are optionalDependencies whose install downloads libtensorflow; a package that is absent, failed
-// to install or fails to load simply counts as unavailable, with the reason kept in `tried`.
-// VAE_STUDIO_BACKEND (tensorflow-gpu | tensorflow | wasm | cpu) forces one.
+// Training, automatic order: `webgpu` then `webgl` (both in a Chromium page, ml/browser/: taken
+// only on a real GPU adapter, never a fallback or software one such as SwiftShader, which is slower
+// than wasm), @tensorflow/tfjs-node (native CPU), @tensorflow/tfjs-backend-wasm, then the plain
+// JavaScript `cpu` backend. @tensorflow/tfjs-node-gpu (CUDA 11.2 + cuDNN 8.1 exactly) is opt-in:
+// only when named. Inference (the engine's pool and audition workers, the CLI's generators) runs
+// on the CPU order (tensorflow, wasm, cpu) whatever is named for training, so a CUDA addon or a
+// browser is never loaded in every worker. The two native packages are optionalDependencies whose
+// install downloads libtensorflow; a package that is absent, failed to install or fails to load
+// simply counts as unavailable, with the reason kept in `tried`.
+// VAE_STUDIO_BACKEND (tensorflow-gpu | webgpu | webgl | tensorflow | wasm | cpu) forces one; a
+// forced browser backend runs on any adapter, SwiftShader included.
 //
 // Everything else imports `tf` from here (or '@tensorflow/tfjs-core' directly: there is a single
 // copy in node_modules, shared by tfjs-layers and the backends) and stays backend-agnostic.
@@ -21,10 +27,33 @@ export class BackendChoiceError extends Error {
   override name = 'BackendChoiceError';
 }
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'webgl' | 'tensorflow' | 'wasm' | 'cpu';
 
-/** Preference order of the automatic choice. */
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/** Every backend, in the order `info` lists them. */
+export const BACKEND_NAMES: readonly BackendName[] = [
+  'tensorflow-gpu',
+  'webgpu',
+  'webgl',
+  'tensorflow',
+  'wasm',
+  'cpu',
+];
+
+/** The automatic choice for training (tensorflow-gpu is opt-in: only when named). */
+export const TRAINING_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'tensorflow', 'wasm', 'cpu'];
+
+/** The automatic choice for inference, and what a training-only backend runs inference on. */
+export const INFERENCE_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/** Backends that run in a browser page (ml/browser/), not in this process. */
+export const BROWSER_BACKENDS = ['webgpu', 'webgl'] as const;
+
+/** What a backend is for: training (the training worker) or inference (everything else). */
+export type BackendUse = 'training' | 'inference';
+
+export function isBrowserBackend(name: string): name is (typeof BROWSER_BACKENDS)[number] {
+  return (BROWSER_BACKENDS as readonly string[]).includes(name);
+}
 
 /** Environment variable that forces a backend. */
 export const BACKEND_ENV = 'VAE_STUDIO_BACKEND';
@@ -41,8 +70,16 @@ export interface BackendAttempt {
 
 export interface BackendInfo {
   name: BackendName;
-  /** The TensorFlow.js backend name: 'tensorflow', 'wasm' or 'cpu'. */
+  /** The TensorFlow.js backend name: 'tensorflow', 'wasm', 'cpu', or the page's 'webgpu' / 'webgl'. */
   tfBackend: string;
+  /** Where the backend computes: this process, or a Chromium page (ml/browser/). */
+  host?: 'node' | 'chromium';
+  /** Browser backends: the page's WebGPU adapter or WebGL renderer (from the probe, then from the page). */
+  adapter?: { vendor: string; architecture: string; description: string; software: boolean };
+  /** Browser backends: the browser that runs the page. */
+  browser?: { path: string; version?: string };
+  /** Browser backends: the backend this process computes with (previews, the model's statistics). */
+  local?: BackendName;
   /** Whether a GPU does the work. */
   gpu: boolean;
   /** Threads the backend computes with, where it says (wasm: XNNPACK's thread count). */
@@ -160,6 +197,54 @@ async function loadWasm(): Promise<Loaded> {
   return { name: 'wasm', tfBackend: 'wasm', gpu: false, threads, simd, speedups };
 }
 
+/**
+ * A browser backend, for training: the page does the training (ml/browser/remote-trainer.ts); this
+ * process gets the best CPU backend for the mirror that writes checkpoints and the model. Forced,
+ * it needs only a browser (any adapter; the page reports which); chosen automatically, the probe
+ * must have found a real (not software or fallback) adapter.
+ */
+async function loadBrowser(name: 'webgpu' | 'webgl', forced: boolean): Promise<Loaded> {
+  const { findBrowser } = await import('./browser/find-browser.js');
+  const browser = await findBrowser();
+  let adapter: BackendInfo['adapter'];
+  if (!forced) {
+    const { probeBrowserGpu } = await import('./browser/probe.js');
+    const probe = await probeBrowserGpu();
+    const found = probe[name];
+    if (!found) throw new Error(probe[`${name}Reason`] ?? `${browser.path} offers no ${name} adapter`);
+    const label = [found.vendor, found.architecture, found.description].filter(Boolean).join(' ');
+    if (found.software)
+      throw new Error(
+        `only a software adapter (${label}), slower than wasm; force it with ${BACKEND_ENV}=${name} or --backend ${name}`,
+      );
+    adapter = found;
+  }
+  const local = await chooseLocal();
+  return {
+    name,
+    tfBackend: name,
+    gpu: adapter !== undefined,
+    speedups: [],
+    host: 'chromium',
+    ...(adapter ? { adapter } : {}),
+    browser: { path: browser.path },
+    local: local.name,
+  };
+}
+
+/** The first CPU backend that loads (the inference order). */
+async function chooseLocal(): Promise<Loaded> {
+  const reasons: string[] = [];
+  for (const name of INFERENCE_ORDER) {
+    try {
+      return await load(name, false);
+    } catch (error) {
+      reasons.push(`${name}: ${message(error)}`);
+    }
+  }
+  throw new Error(`No TensorFlow.js CPU backend could be loaded: ${reasons.join('; ')}`);
+}
+
 async function loadCpu(): Promise<Loaded> {
   await activate('cpu');
   // The cpu backend's one-time "install tfjs-node" banner: this module already tried it, and
@@ -168,8 +253,11 @@ async function loadCpu(): Promise<Loaded> {
   return { name: 'cpu', tfBackend: 'cpu', gpu: false, threads: 1, speedups: [] };
 }
 
-function load(name: BackendName): Promise<Loaded> {
+function load(name: BackendName, forced: boolean): Promise<Loaded> {
   switch (name) {
+    case 'webgpu':
+    case 'webgl':
+      return loadBrowser(name, forced);
     case 'tensorflow-gpu':
     case 'tensorflow':
       return loadNative(name);
@@ -202,14 +290,34 @@ function requested(prefer?: BackendName): {
   return { name: fromEnv, forcedBy: 'env' };
 }
 
-async function choose(prefer?: BackendName): Promise<BackendInfo> {
-  const { name: forced, forcedBy } = requested(prefer);
+/** Training-only backends, for inference: the CPU order, saying why. */
+const TRAINING_ONLY: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'webgl'];
+
+async function choose(prefer: BackendName | undefined, use: BackendUse): Promise<BackendInfo> {
+  let { name: forced, forcedBy } = requested(prefer);
   const tried: BackendAttempt[] = [];
-  for (const name of forced !== undefined ? [forced] : BACKEND_NAMES) {
+  if (use === 'inference' && forced !== undefined && TRAINING_ONLY.includes(forced)) {
+    tried.push({
+      name: forced,
+      available: false,
+      reason: `${forced} is for training only; inference runs on the CPU order (${INFERENCE_ORDER.join(', ')})`,
+    });
+    forced = undefined;
+    forcedBy = undefined;
+  }
+  if (use === 'training' && forced === undefined) {
+    tried.push({
+      name: 'tensorflow-gpu',
+      available: false,
+      reason: `opt-in: ${BACKEND_ENV}=tensorflow-gpu or --backend tensorflow-gpu (needs CUDA 11.2 and cuDNN 8.1 exactly)`,
+    });
+  }
+  const order = use === 'training' ? TRAINING_ORDER : INFERENCE_ORDER;
+  for (const name of forced !== undefined ? [forced] : order) {
     try {
-      const loaded = await load(name);
+      const loaded = await load(name, forced !== undefined);
       tried.push({ name, available: true });
-      return { ...loaded, forcedBy, tried };
+      return { host: 'node', ...loaded, forcedBy, tried };
     } catch (error) {
       const reason = message(error);
       tried.push({ name, available: false, reason });
@@ -238,9 +346,9 @@ async function choose(prefer?: BackendName): Promise<BackendInfo> {
  * return the same info; a later call that names a different backend than the one running
  * throws. A failed first call can be retried.
  */
-export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
+export async function initBackend(prefer?: BackendName, use: BackendUse = 'inference'): Promise<BackendInfo> {
   if (pending === null) {
-    pending = choose(prefer).then(
+    pending = choose(prefer, use).then(
       (info) => {
         current = info;
         return info;
@@ -253,7 +361,11 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
     return pending;
   }
   const info = await pending;
-  if (prefer !== undefined && prefer !== info.name) {
+  if (
+    prefer !== undefined &&
+    prefer !== info.name &&
+    !(use === 'inference' && TRAINING_ONLY.includes(prefer))
+  ) {
     throw new Error(
       `The TensorFlow.js backend is already initialised as "${info.name}"; cannot switch to "${prefer}".`,
     );

@@ -1,0 +1,136 @@
+// Trains in the compute page (ml/browser/page.ts) while the training worker keeps a mirror Trainer
+// on its own CPU backend: each epoch runs in the page, and the state after it (weights, Adam, PRNG,
+// history) comes back and is put into the mirror, so the worker's checkpoints, previews and model
+// folder are written from exactly the weights the page trained, by the same code as ever.
+import type { BackendInfo } from '../backend.js';
+import type { Corpus } from '../vae/corpus.js';
+import { type EpochOptions, type EpochReport, NonFiniteLossError, type Trainer } from '../vae/trainer.js';
+import { type BrowserSession, openBrowserSession } from './host.js';
+import type { BrowserBackendName, PageDevice, PageMessage } from './protocol.js';
+import { applyState, captureState } from './trainer-state.js';
+
+/** How often the worker looks at its cancel flag while the page trains. */
+const CANCEL_POLL_MS = 50;
+
+export class BrowserBackendError extends Error {
+  override name = 'BrowserBackendError';
+}
+
+export class BrowserTrainer {
+  /** Tensors alive in the page after 'ready' and after each epoch (a leak shows as growth). */
+  readonly pageTensors: number[] = [];
+  #device: PageDevice;
+
+  private constructor(
+    readonly session: BrowserSession,
+    readonly backend: BrowserBackendName,
+    private readonly trainer: Trainer,
+    device: PageDevice,
+  ) {
+    this.#device = device;
+  }
+
+  /** tf.getBackend() and the adapter, as the page reported them with its last result. */
+  get device(): PageDevice {
+    return this.#device;
+  }
+
+  /** Starts the browser and the page, which takes the mirror's state (fresh or resumed). */
+  static async open(backend: BrowserBackendName, trainer: Trainer): Promise<BrowserTrainer> {
+    const session = await openBrowserSession();
+    try {
+      const { corpus } = trainer;
+      const frames = framesInMemory(corpus);
+      session.send({
+        type: 'start',
+        backend,
+        config: { ...trainer.config },
+        corpus: {
+          bins: corpus.bins,
+          frames,
+          sources: corpus.sources,
+          train: corpus.train,
+          heldOut: corpus.heldOut,
+          ref: corpus.ref,
+        },
+        state: await captureState(trainer),
+      });
+      const ready = await session.receive();
+      if (ready.type === 'error') throw pageError(ready);
+      if (ready.type !== 'ready') throw new Error(`the compute page said '${ready.type}' instead of ready`);
+      const remote = new BrowserTrainer(session, backend, trainer, ready.device);
+      remote.pageTensors.push(ready.tensors);
+      return remote;
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+  }
+
+  /** One epoch in the page; the mirror takes its result. Null when stopped (the mirror keeps the last epoch). */
+  async runEpoch(options: EpochOptions = {}): Promise<EpochReport | null> {
+    this.session.send({ type: 'epoch' });
+    let cancelSent = false;
+    const poll = setInterval(() => {
+      if (!cancelSent && options.shouldStop?.()) {
+        cancelSent = true;
+        this.session.send({ type: 'cancel' });
+      }
+    }, CANCEL_POLL_MS);
+    try {
+      for (;;) {
+        const m = await this.session.receive();
+        if (m.type === 'batch') options.onBatch?.(m.done, m.total);
+        else if (m.type === 'epoch') {
+          this.#device = m.device;
+          this.pageTensors.push(m.tensors);
+          await applyState(this.trainer, m.state);
+          return m.report;
+        } else if (m.type === 'cancelled') {
+          this.#device = m.device;
+          this.pageTensors.push(m.tensors);
+          return null;
+        } else if (m.type === 'error') throw pageError(m);
+        else throw new Error(`the compute page said '${m.type}' during an epoch`);
+      }
+    } finally {
+      clearInterval(poll);
+    }
+  }
+
+  /** The backend info the worker reports: the chosen backend with the page's own account of it. */
+  info(base: BackendInfo): BackendInfo {
+    const adapter = this.#device.adapter;
+    return {
+      ...base,
+      tfBackend: this.#device.tfBackend,
+      gpu: adapter !== null && !adapter.software,
+      host: 'chromium',
+      adapter: adapter ?? undefined,
+      browser: { path: this.session.browser.path, version: this.session.browser.version },
+    };
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+}
+
+/** Every frame of the corpus in memory (a corpus read from the frame cache keeps them on disk). */
+function framesInMemory(corpus: Corpus): Float32Array {
+  const store = (
+    corpus as { store?: { count: number; rows(i: Int32Array, from: number, to: number): Float32Array } }
+  ).store;
+  if (!store) return corpus.frames;
+  return store.rows(
+    Int32Array.from({ length: store.count }, (_, i) => i),
+    0,
+    store.count,
+  );
+}
+
+function pageError(m: Extract<PageMessage, { type: 'error' }>): Error {
+  if (m.kind === 'diverged') return new NonFiniteLossError(m.message);
+  if (m.kind === 'backend') return new BrowserBackendError(m.message);
+  return new Error(`the compute page failed: ${m.message}`);
+}
