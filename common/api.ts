@@ -392,6 +392,50 @@ export interface ControlApi {
   reportControl(patch: ControlPatch): Promise<ControlReport>;
   /** The most recently active window and its state, how many windows have reported, and the OSC server. */
   getControl(): Promise<ControlView>;
+  /**
+   * The open project's MIDI mappings (midi.json in the project folder; none when there is no file).
+   * A file that cannot be read gives no mappings and says why in `problem`.
+   */
+  getMidiMap(): Promise<MidiMap & { problem: string | null }>;
+  /** Replaces the project's MIDI mappings (an unreadable midi.json is kept as midi.json.unreadable first). */
+  setMidiMap(map: MidiMap): Promise<void>;
+}
+
+/** What a MIDI message comes from: a controller (CC), a note, or the pitch bend wheel; channels 0–15. */
+export type MidiSource =
+  | { kind: 'cc'; channel: number; controller: number }
+  | { kind: 'note'; channel: number; note: number }
+  | { kind: 'pitchbend'; channel: number };
+
+/**
+ * What a MIDI control moves: the map point's X or Y, a latent dimension (0-based), the live mix, the
+ * master volume; a note recalls a snapshot (1-based) or plays its sound one-shot (`play`); `keys`
+ * lays the snapshots on the keyboard from the source's note upward (that note is snapshot 1).
+ */
+export type MidiTarget =
+  | { kind: 'mapX' }
+  | { kind: 'mapY' }
+  | { kind: 'latent'; dim: number }
+  | { kind: 'mix' }
+  | { kind: 'volume' }
+  | { kind: 'snapshot'; index: number; play: boolean }
+  | { kind: 'keys'; play: boolean };
+
+/**
+ * One mapping: a continuous source (0..1) goes through its curve, then spans min..max of the
+ * target's control units (0..1, as OSC's; min > max turns it around). Notes ignore the range.
+ */
+export interface MidiMapping {
+  source: MidiSource;
+  target: MidiTarget;
+  min: number;
+  max: number;
+  /** linear; exponential (x², fine control low); logarithmic (√x, fine control high). */
+  curve: 'linear' | 'exponential' | 'logarithmic';
+}
+
+export interface MidiMap {
+  mappings: MidiMapping[];
 }
 
 /** What one window plays, as the engine's control state keeps it. */

@@ -37,6 +37,44 @@ const soundOptions = z.object({
   from: z.enum(['posterior', 'prior']).optional(),
 });
 const sourceId = z.string().min(1).max(255);
+const channel = z.number().int().min(0).max(15);
+const midi7 = z.number().int().min(0).max(127);
+/** A project's MIDI mappings (midi.json), as setMidiMap takes them and the engine reads them back. */
+export const midiMapSchema = z
+  .object({
+    mappings: z
+      .array(
+        z
+          .object({
+            source: z.discriminatedUnion('kind', [
+              z.object({ kind: z.literal('cc'), channel, controller: midi7 }).strict(),
+              z.object({ kind: z.literal('note'), channel, note: midi7 }).strict(),
+              z.object({ kind: z.literal('pitchbend'), channel }).strict(),
+            ]),
+            target: z.discriminatedUnion('kind', [
+              z.object({ kind: z.literal('mapX') }).strict(),
+              z.object({ kind: z.literal('mapY') }).strict(),
+              z.object({ kind: z.literal('latent'), dim: z.number().int().min(0).max(63) }).strict(),
+              z.object({ kind: z.literal('mix') }).strict(),
+              z.object({ kind: z.literal('volume') }).strict(),
+              z
+                .object({
+                  kind: z.literal('snapshot'),
+                  index: z.number().int().min(1).max(1000),
+                  play: z.boolean(),
+                })
+                .strict(),
+              z.object({ kind: z.literal('keys'), play: z.boolean() }).strict(),
+            ]),
+            min: z.number().min(-1).max(2),
+            max: z.number().min(-1).max(2),
+            curve: z.enum(['linear', 'exponential', 'logarithmic']),
+          })
+          .strict(),
+      )
+      .max(512),
+  })
+  .strict();
 
 interface MethodSpec {
   /** The arguments as an array, exactly as the method takes them. */
@@ -279,6 +317,8 @@ export const METHODS = {
     maxBytes: MAX_CALL_BYTES,
   },
   getControl: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
+  getMidiMap: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
+  setMidiMap: { args: z.tuple([midiMapSchema]), arity: 1, maxBytes: MAX_CALL_BYTES },
 } as const satisfies Record<StudioMethod, MethodSpec>;
 
 // Each schema must accept exactly what its method's parameters are: a mismatch names the method

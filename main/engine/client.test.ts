@@ -71,6 +71,8 @@ function fakeEngine() {
     getExportZip: () => Promise.reject(new Error('not in this stub')),
     reportControl: () => Promise.reject(new Error('not in this stub')),
     getControl: () => Promise.reject(new Error('not in this stub')),
+    getMidiMap: () => Promise.reject(new Error('not in this stub')),
+    setMidiMap: () => Promise.reject(new Error('not in this stub')),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

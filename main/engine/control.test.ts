@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Connection, LatentMap, Snapshot, StudioEvent } from '../../common/api.js';
 import { ControlService, fromControlUnits, toControlUnits } from './control.js';
@@ -37,7 +40,7 @@ function connection(id: number): Connection & { close(): void } {
   };
 }
 
-function service(snapshots: Snapshot[] = []) {
+function service(snapshots: Snapshot[] = [], midiFile = '/nonexistent/midi.json') {
   const events: StudioEvent[] = [];
   let maps = 0;
   const control = new ControlService({
@@ -48,6 +51,7 @@ function service(snapshots: Snapshot[] = []) {
     },
     snapshots: async () => snapshots,
     projectPath: () => '/p',
+    midiFile: async () => midiFile,
   });
   const ctx = (c: Connection) => ({ signal: new AbortController().signal, connection: c });
   return { control, events, ctx, maps: () => maps };
@@ -142,5 +146,40 @@ describe('ControlService', () => {
     a.close();
     expect(events.at(-1)).toMatchObject({ type: 'control', window: null, state: null });
     await expect(control.command({ kind: 'audition', on: true })).rejects.toThrow(/no window/);
+  });
+});
+
+describe('MIDI mappings in the project', () => {
+  it('reads none from no file, writes midi.json and reads it back; keeps an unreadable file aside', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vae-midi-'));
+    try {
+      const file = join(dir, 'midi.json');
+      const { control } = service([], file);
+      expect(await control.getMidiMap()).toEqual({ mappings: [], problem: null });
+      const map = {
+        mappings: [
+          {
+            source: { kind: 'cc' as const, channel: 0, controller: 21 },
+            target: { kind: 'mapX' as const },
+            min: 0,
+            max: 1,
+            curve: 'linear' as const,
+          },
+        ],
+      };
+      await control.setMidiMap(map);
+      expect(await control.getMidiMap()).toEqual({ ...map, problem: null });
+
+      await writeFile(file, '{"mappings": [{"source": 5}]}');
+      const bad = await control.getMidiMap();
+      expect(bad.mappings).toEqual([]);
+      expect(bad.problem).toMatch(/midi\.json: not MIDI mappings \(mappings\.0\.source/);
+      await control.setMidiMap(map);
+      expect((await readdir(dir)).sort()).toEqual(['midi.json', 'midi.json.unreadable']);
+      expect(await readFile(join(dir, 'midi.json.unreadable'), 'utf8')).toBe('{"mappings": [{"source": 5}]}');
+      expect((await control.getMidiMap()).problem).toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,6 +6,9 @@
 // connection, so the window it belongs to follows it (it moves its point, starts or stops its
 // audition) and anyone can watch. The engine keeps the state only: the window owns its audition
 // stream and its sound.
+import { readFile, rename } from 'node:fs/promises';
+import { midiMapSchema } from '../../common/protocol.js';
+import { writeFileAtomic } from '../../ml/audio/files.js';
 import type {
   CallContext,
   ControlApi,
@@ -15,6 +18,7 @@ import type {
   ControlState,
   ControlView,
   LatentMap,
+  MidiMap,
   Snapshot,
   StudioEvent,
 } from '../../common/api.js';
@@ -27,6 +31,8 @@ export interface ControlDeps {
   snapshots(model: string): Promise<Snapshot[]>;
   /** The open project's folder, or null (the cache of map frames is per project). */
   projectPath(): string | null;
+  /** The open project's midi.json, resolved inside its folder (rejects when no project is open). */
+  midiFile(): Promise<string>;
 }
 
 /** What a command needs of a model's map: the plane's axes and the spreads that scale controls. */
@@ -238,6 +244,46 @@ export class ControlService implements ControlApi {
       if (f) xy = toControlUnits(next.point, f.std);
     }
     return { window, state: next, xy };
+  }
+
+  async getMidiMap(): Promise<MidiMap & { problem: string | null }> {
+    const file = await this.#deps.midiFile();
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { mappings: [], problem: null };
+      return { mappings: [], problem: `${file}: ${(err as Error).message}` };
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { mappings: [], problem: `${file}: not valid JSON` };
+    }
+    const parsed = midiMapSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return {
+        mappings: [],
+        problem: `${file}: not MIDI mappings (${issue.path.join('.') || 'root'}: ${issue.message})`,
+      };
+    }
+    return { mappings: parsed.data.mappings as MidiMap['mappings'], problem: null };
+  }
+
+  async setMidiMap(map: MidiMap): Promise<void> {
+    const file = await this.#deps.midiFile();
+    // Never overwrite what cannot be read without keeping it: it may be someone's hand-edited file.
+    if ((await this.getMidiMap()).problem !== null)
+      await rename(file, `${file}.unreadable`).catch(() => undefined);
+    await writeFileAtomic(
+      file,
+      new TextEncoder().encode(`${JSON.stringify({ mappings: map.mappings }, null, 2)}\n`),
+      {
+        overwrite: true,
+      },
+    );
   }
 
   /** Forgets cached map frames (a model renamed or deleted). */

@@ -117,7 +117,12 @@ const AUDITION_METHODS = [
   'stopAudition',
 ] as const satisfies readonly (keyof AuditionApi)[];
 const EXPORT_METHODS = ['exportSounds', 'getExportZip'] as const satisfies readonly (keyof ExportApi)[];
-const CONTROL_METHODS = ['reportControl', 'getControl'] as const satisfies readonly (keyof ControlApi)[];
+const CONTROL_METHODS = [
+  'reportControl',
+  'getControl',
+  'getMidiMap',
+  'setMidiMap',
+] as const satisfies readonly (keyof ControlApi)[];
 
 /** The named methods of a service, bound to it. */
 function bind<T extends object, K extends keyof T>(service: T, names: readonly K[]): Pick<T, K> {
@@ -194,6 +199,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     emit,
     map: (model) => synthesis.getMap(model),
     snapshots: (model) => projects.getSnapshots(model),
+    midiFile: () => current().resolveInside('midi.json'),
     projectPath: () => {
       try {
         return current().path;

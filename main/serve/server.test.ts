@@ -448,6 +448,8 @@ function stubEngine() {
     getExportZip: () => Promise.reject(new Error('not in this stub')),
     reportControl: () => Promise.reject(new Error('not in this stub')),
     getControl: () => Promise.reject(new Error('not in this stub')),
+    getMidiMap: () => Promise.reject(new Error('not in this stub')),
+    setMidiMap: () => Promise.reject(new Error('not in this stub')),
     importSource: async () => ({
       id: '',
       name: '',
