@@ -379,6 +379,51 @@ export interface AuditionApi {
 }
 
 /**
+ * Live input (docs/design.md, "Live input"): a sound input (the microphone) through a model in real
+ * time. The caller streams its input in chunks; the engine's live worker analyses every frame,
+ * encodes and decodes it (moved by the settings) and gives it the input's own phase
+ * (ml/synth/live-resynth.ts), and sends the result back as 'liveAudio' events to this connection
+ * alone. Streams belong to their connection as auditions do, at most MAX_LIVE_INPUTS at once.
+ */
+export interface LiveInputApi {
+  /** Starts a stream for input at `inputRate` Hz (resampled to the model's rate in the engine). */
+  startLiveInput(model: string, inputRate: number, settings?: LiveInputSettings): Promise<LiveInputStream>;
+  /**
+   * The next chunk of input (mono, at the stream's input rate). `sentAt` is the caller's clock at
+   * the chunk's first sample (for the page: the audio context's frame); the output chunk holding
+   * the sound of an input sample echoes that clock, advanced to that sample, with its offset.
+   */
+  liveInput(stream: number, samples: Float32Array, sentAt: number): Promise<void>;
+  /** Changes mix, gain, offset or morph from the next frame on. */
+  setLiveInput(stream: number, settings: LiveInputSettings): Promise<void>;
+  stopLiveInput(stream: number): Promise<void>;
+}
+
+/** How live input sounds; fields left out keep their value. */
+export interface LiveInputSettings {
+  /** 0: the input alone (dry), 1: the model alone (wet). Default 1. */
+  mix?: number;
+  /** Linear gain on the input, dry included. Default 1. */
+  gain?: number;
+  /** Every frame moved along a map axis (in its standard deviations) or a latent dimension; null: none. */
+  offset?: { direction: 'axis1' | 'axis2' | number; amount: number } | null;
+  /** Every frame blended toward a latent vector (a snapshot): 0 the input's own, 1 the vector; null: none. */
+  morph?: { z: number[]; amount: number } | null;
+}
+
+export interface LiveInputStream {
+  stream: number;
+  /** The rate of the 'liveAudio' chunks (the model's). */
+  sampleRate: number;
+  hop: number;
+  /** The live path's own latency (one analysis window), ms. */
+  latencyMs: number;
+}
+
+/** Live input streams one connection may run at once. */
+export const MAX_LIVE_INPUTS = 2;
+
+/**
  * Control (docs/design.md, "Control: OSC and MIDI"): the engine keeps what each window plays and
  * which window was most recently active; control surfaces (OSC) change that window's state, and
  * every change is a 'control' event, which the window it belongs to follows.
@@ -499,7 +544,7 @@ export interface ExportApi {
 }
 
 export interface StudioApi
-  extends SessionApi, ProjectsApi, JobsApi, SynthesisApi, AuditionApi, ExportApi, ControlApi {}
+  extends SessionApi, ProjectsApi, JobsApi, SynthesisApi, AuditionApi, LiveInputApi, ExportApi, ControlApi {}
 
 /** How a generated sound is made. */
 export interface SoundOptions {
@@ -628,6 +673,10 @@ export type StudioEvent =
       echoAt?: number;
       trace?: Float32Array;
     }
+  /** Live input through the model, a chunk after another; `echo` is the input's clock at sample `echoAt` of it. */
+  | { type: 'liveAudio'; stream: number; samples: Float32Array; echo?: number; echoAt?: number }
+  /** A live input stream of this connection ended by itself: idle, its model deleted, an error. */
+  | { type: 'liveInput'; stream: number; state: 'ended'; reason: string }
   /** A training run moved on: a batch (`batch`), an epoch (`report`), or its end (`run.status`). */
   | {
       type: 'training';

@@ -37,6 +37,24 @@ const soundOptions = z.object({
   from: z.enum(['posterior', 'prior']).optional(),
 });
 const sourceId = z.string().min(1).max(255);
+/** Live input's settings (LiveInputSettings). */
+const liveSettings = z
+  .object({
+    mix: z.number().min(0).max(1).optional(),
+    gain: z.number().min(0).max(1000).optional(),
+    offset: z
+      .object({
+        direction: z.union([z.enum(['axis1', 'axis2']), z.number().int().min(0).max(63)]),
+        amount: z.number().min(-100).max(100),
+      })
+      .nullable()
+      .optional(),
+    morph: z
+      .object({ z: z.array(z.number().finite()).min(2).max(64), amount: z.number().min(0).max(1) })
+      .nullable()
+      .optional(),
+  })
+  .strict();
 const channel = z.number().int().min(0).max(15);
 const midi7 = z.number().int().min(0).max(127);
 /** A project's MIDI mappings (midi.json), as setMidiMap takes them and the engine reads them back. */
@@ -263,6 +281,32 @@ export const METHODS = {
     maxBytes: MAX_CALL_BYTES,
   },
   stopAudition: { args: z.tuple([z.number().int().positive()]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  startLiveInput: {
+    args: z.tuple([
+      z.string().min(1).max(255),
+      z.number().int().min(8000).max(192000),
+      liveSettings.optional(),
+    ]),
+    arity: 3,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  liveInput: {
+    args: z.tuple([
+      z.number().int().positive(),
+      z.custom<Float32Array>((b) => b instanceof Float32Array && b.length >= 1 && b.length <= 96000, {
+        message: 'expected a Float32Array of 1 to 96000 samples',
+      }),
+      z.number().finite(),
+    ]),
+    arity: 3,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  setLiveInput: {
+    args: z.tuple([z.number().int().positive(), liveSettings]),
+    arity: 2,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  stopLiveInput: { args: z.tuple([z.number().int().positive()]), arity: 1, maxBytes: MAX_CALL_BYTES },
   exportSounds: {
     args: z.tuple([
       z.object({

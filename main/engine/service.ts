@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type {
   AuditionApi,
+  LiveInputApi,
   ControlApi,
   ExportApi,
   Hello,
@@ -20,6 +21,7 @@ import type {
 import type { BackendName } from '../../ml/backend.js';
 import { packageInfo, packageRoot } from '../package-info.js';
 import { AuditionService } from './audition.js';
+import { LiveInputService } from './live.js';
 import { ControlService } from './control.js';
 import { startOscServer, type OscOptions, type OscServer } from './osc.js';
 import { ExportService } from './export-service.js';
@@ -45,6 +47,8 @@ export interface EngineOptions {
   threads?: number;
   /** A live audition with no move for this long ends (default a minute). */
   auditionIdleMs?: number;
+  /** A live input with no input for this long ends (default 10 s). */
+  liveIdleMs?: number;
 }
 
 /**
@@ -66,7 +70,7 @@ export interface Engine extends StudioApi {
    */
   startOsc(options: OscOptions): Promise<{ host: string; port: number }>;
   /** What the engine runs now (diagnostics and tests). */
-  stats(): { auditions: number; runningJobs: number; poolBusy: number };
+  stats(): { auditions: number; liveInputs: number; runningJobs: number; poolBusy: number };
   /** Stops listening, cancels jobs (runs keep their checkpoints), ends the workers. */
   dispose(): Promise<void>;
 }
@@ -110,6 +114,12 @@ const SYNTHESIS_METHODS = [
   'renderLatent',
   'renderPoint',
 ] as const satisfies readonly (keyof SynthesisApi)[];
+const LIVE_METHODS = [
+  'startLiveInput',
+  'liveInput',
+  'setLiveInput',
+  'stopLiveInput',
+] as const satisfies readonly (keyof LiveInputApi)[];
 const AUDITION_METHODS = [
   'startAudition',
   'moveAudition',
@@ -165,6 +175,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     onTrainingChange: (project) => void projects.announce(project).catch(() => undefined),
   });
   const auditions = new AuditionService(current, emit, { backend, idleMs: options.auditionIdleMs });
+  const live = new LiveInputService(current, emit, { backend, idleMs: options.liveIdleMs });
   const projects: ProjectService = new ProjectService(
     pool,
     emit,
@@ -175,10 +186,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
         control.forget();
         pool.broadcast('rekey', [from, to]);
         auditions.rekey(from, to);
+        live.rekey(from, to);
       },
       deleting: (folder) => {
         control.forget();
         auditions.endModel(folder, 'its model was deleted');
+        live.endModel(folder, 'its model was deleted');
         pool.broadcast('forget', [folder]);
       },
       opened: async (project) => {
@@ -229,6 +242,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     ...bind(jobs, JOB_METHODS),
     ...bind(synthesis, SYNTHESIS_METHODS),
     ...bind(auditions, AUDITION_METHODS),
+    ...bind(live, LIVE_METHODS),
     ...bind(exports, EXPORT_METHODS),
     ...bind(control, CONTROL_METHODS),
   };
@@ -240,7 +254,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return () => listeners.delete(listener);
     },
     stats() {
-      return { auditions: auditions.count, runningJobs: jobs.runningCount, poolBusy: pool.busy };
+      return {
+        auditions: auditions.count,
+        liveInputs: live.count,
+        runningJobs: jobs.runningCount,
+        poolBusy: pool.busy,
+      };
     },
     grantPath(path, purpose) {
       grants.grant(path, purpose);
@@ -259,7 +278,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       control.dispose();
       projects.dispose();
       listeners.clear();
-      await Promise.all([auditions.dispose(), pool.dispose()]);
+      await Promise.all([auditions.dispose(), live.dispose(), pool.dispose()]);
     },
   };
 }
