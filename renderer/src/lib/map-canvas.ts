@@ -1,9 +1,10 @@
 // The latent map drawn with a 2D canvas, where WebGL is unavailable. A 2D canvas pays per point
 // drawn, so with many points it draws the density layer (an image, scaled by the view) and an even
-// subsample of the points on it; points are batched by colour (one fill per colour).
+// subsample of the points on it, into a layer that panning moves; points are batched by colour
+// (one fill per colour).
 import { subsample, type Density } from './map-density.js';
 import type { MapRenderer, MapStyle } from './map-render.js';
-import { MAP_BACKGROUND, toScreen, type Size, type View } from './map-view.js';
+import { DENSITY_FROM, MAP_BACKGROUND, toScreen, type Size, type View } from './map-view.js';
 
 /** Points a frame at most: about 8 ms of fills on a slow machine. */
 export const CANVAS_POINT_BUDGET = 12_000;
@@ -17,12 +18,25 @@ export class Canvas2dMapRenderer implements MapRenderer {
   /** Points to draw, grouped by colour: the colour's CSS and the points' indices. */
   #groups: { css: string; alpha: number; indices: Uint32Array }[] = [];
   #image: { canvas: HTMLCanvasElement; density: Density } | null = null;
+  /** Bumped at every upload: a layer of another version is stale. */
+  #version = 0;
+  #layer: {
+    canvas: HTMLCanvasElement;
+    view: View;
+    size: Size;
+    dpr: number;
+    version: number;
+    diameter: number;
+    alpha: number;
+    density: boolean;
+  } | null = null;
 
   constructor(ctx: CanvasRenderingContext2D) {
     this.#ctx = ctx;
   }
 
   setPoints(xs: Float32Array, ys: Float32Array, rgba: Uint8Array): void {
+    this.#version++;
     this.#xs = xs;
     this.#ys = ys;
     const chosen = subsample(xs.length, CANVAS_POINT_BUDGET);
@@ -41,6 +55,7 @@ export class Canvas2dMapRenderer implements MapRenderer {
   }
 
   setDensity(density: Density | null): void {
+    this.#version++;
     if (!density) {
       this.#image = null;
       return;
@@ -60,6 +75,43 @@ export class Canvas2dMapRenderer implements MapRenderer {
     const height = Math.max(1, Math.round(size.height * dpr));
     if (canvas.width !== width) canvas.width = width;
     if (canvas.height !== height) canvas.height = height;
+    if (this.#xs.length < DENSITY_FROM) {
+      this.#render(ctx, view, size, dpr, style);
+      return;
+    }
+    // Many points: drawn once into a layer twice the view's size, which panning moves (as map-gl.ts).
+    const l = this.#layer;
+    const valid =
+      l &&
+      l.version === this.#version &&
+      l.view.scale === view.scale &&
+      l.dpr === dpr &&
+      l.diameter === style.diameter &&
+      l.alpha === style.alpha &&
+      l.density === style.density &&
+      Math.abs(view.cx - l.view.cx) * view.scale <= (l.size.width - size.width) / 2 &&
+      Math.abs(view.cy - l.view.cy) * view.scale <= (l.size.height - size.height) / 2;
+    if (!valid) {
+      const layerSize = { width: 2 * size.width, height: 2 * size.height };
+      const image = l?.canvas ?? document.createElement('canvas');
+      image.width = Math.round(layerSize.width * dpr);
+      image.height = Math.round(layerSize.height * dpr);
+      this.#render(image.getContext('2d', { alpha: false })!, view, layerSize, dpr, style);
+      this.#layer = { canvas: image, view, size: layerSize, dpr, version: this.#version, ...style };
+    }
+    const layer = this.#layer!;
+    const [x, y] = toScreen(view, size, layer.view.cx, layer.view.cy);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.globalAlpha = 1;
+    ctx.drawImage(
+      layer.canvas,
+      Math.round((x - layer.size.width / 2) * dpr),
+      Math.round((y - layer.size.height / 2) * dpr),
+    );
+  }
+
+  /** Background, density and points at the view, on a context of `size` × dpr pixels. */
+  #render(ctx: CanvasRenderingContext2D, view: View, size: Size, dpr: number, style: MapStyle): void {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.globalAlpha = 1;
     ctx.fillStyle = `rgb(${MAP_BACKGROUND.join(' ')})`;
@@ -90,6 +142,7 @@ export class Canvas2dMapRenderer implements MapRenderer {
   dispose(): void {
     this.#groups = [];
     this.#image = null;
+    this.#layer = null;
     this.#xs = this.#ys = new Float32Array(0);
   }
 }

@@ -1,6 +1,6 @@
 // A synthetic latent map of any size, for the map's benchmark, its lab page and its tests: each
-// "source" a smooth wandering path through the plane with some spread around it, as a sound's frames
-// are, and descriptors that change along the paths. Deterministic for a seed.
+// "source" a smooth looping path through the plane with some spread around it, as a sound's frames
+// are, and descriptors that change across the plane. Deterministic for a seed.
 import type { LatentMap } from './types.js';
 
 export function syntheticMap(points: number, sources = 8, seed = 1): LatentMap {
@@ -21,20 +21,26 @@ export function syntheticMap(points: number, sources = 8, seed = 1): LatentMap {
   const centroidHz = new Float32Array(points);
   const flatness = new Float32Array(points);
   for (let s = 0, i = 0; s < sources; s++) {
+    const start = i;
     const end = Math.round(((s + 1) * points) / sources);
-    // A path around a centre of its own, turning slowly; frames scatter about it.
+    // Each source a looping path (a Lissajous figure) around a place of its own, its frames
+    // scattered about the path as a sound's frames are about its gestures.
     const angle = (2 * Math.PI * s) / sources;
-    let x = 2.5 * Math.cos(angle);
-    let y = 1.6 * Math.sin(angle);
-    let heading = uniform() * 2 * Math.PI;
-    for (let f = 0; i < end; i++, f++) {
-      heading += 0.08 * gauss();
-      x += 0.01 * Math.cos(heading) - 0.002 * x;
-      y += 0.01 * Math.sin(heading) - 0.002 * y;
-      p1[i] = x + 0.25 * gauss();
-      p2[i] = y + 0.18 * gauss();
+    const [cx, cy] = [2.6 * Math.cos(angle), 1.7 * Math.sin(angle)];
+    const [ax, ay] = [0.5 + uniform(), 0.4 + 0.8 * uniform()];
+    const [wx, wy, phase] = [
+      1 + Math.floor(3 * uniform()),
+      1 + Math.floor(3 * uniform()),
+      2 * Math.PI * uniform(),
+    ];
+    for (; i < end; i++) {
+      const t = (2 * Math.PI * (i - start)) / (end - start);
+      const x = cx + ax * Math.sin(wx * t + phase);
+      const y = cy + ay * Math.sin(wy * t);
+      p1[i] = x + 0.12 * gauss();
+      p2[i] = y + 0.1 * gauss();
       source[i] = s;
-      frame[i] = f;
+      frame[i] = i - start;
       loudness[i] = Math.max(0, 8 + 3 * y + gauss());
       centroidHz[i] = Math.max(50, 1500 + 600 * x + 200 * gauss());
       flatness[i] = Math.min(1, Math.max(0, 0.3 + 0.1 * x * y + 0.05 * gauss()));
