@@ -154,7 +154,6 @@ async function main(): Promise<void> {
     ]);
     commands.push(sample.command);
   });
-  const randomDir = randomDirs[0];
   const gridDir = join(work, 'grid');
   const grid = cli(['export', model, '--grid', '3', '--seconds', '3', '--out', gridDir, ...extra.export]);
   commands.push(grid.command);
