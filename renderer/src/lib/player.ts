@@ -95,6 +95,22 @@ export class Player {
   }
 
   /**
+   * Live input's output (renderer/src/lib/live-input.svelte.ts): a second live worklet in front of
+   * the same master volume and limiter, on the same context (whose clock the microphone is captured
+   * on too), made after live() so the test probe's tap is in place; with the limiter's delay in
+   * frames. Its owner disposes the output.
+   */
+  async liveChannel(): Promise<{ context: AudioContext; output: LiveOutput; limiterDelay: number }> {
+    await this.live();
+    const { context, master } = this.#graph();
+    const output = await LiveOutput.create(context, master, {
+      inputRate: context.sampleRate,
+      messagesOnly: liveProbe?.messagesOnly,
+    });
+    return { context, output, limiterDelay: this.#limiterDelay };
+  }
+
+  /**
    * Milliseconds from `sentAt` (performance.now() time of a pointer event) to when context frame
    * `frame` of the live worklet's output leaves the limiter: the moment that frame is heard
    * (getOutputTimestamp) less the device's output latency. Without an output timestamp the
