@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AudioFileError } from '../audio/errors.js';
-import { initBackend, tf } from '../backend.js';
+import { initBackend, isBrowserBackend, tf } from '../backend.js';
+import { BrowserTrainer } from '../browser/remote-trainer.js';
 import { fromUnitFrames } from '../features/scale.js';
 import { createRealFft } from '../synth/fft.js';
 import { withNyquist } from '../synth/roundtrip.js';
@@ -26,7 +27,7 @@ const cancelled = new Int32Array(request.cancel);
 
 async function run(): Promise<void> {
   const started = performance.now();
-  const backend = await initBackend(request.backend);
+  const backend = await initBackend(request.backend, 'training');
   post({ type: 'backend', info: backend });
   const files = await expandInputs(request.inputs);
   const stop = () => Atomics.load(cancelled, 0) === 1;
@@ -57,7 +58,13 @@ async function run(): Promise<void> {
   const trainer = request.resume
     ? await restoreTrainer(checkpoint, corpus)
     : new Trainer(request.config, corpus);
+  // WebGPU / WebGL: the epochs run in a browser page; `trainer` mirrors its state (ml/browser/).
+  let remote: BrowserTrainer | null = null;
   try {
+    if (isBrowserBackend(backend.name)) {
+      remote = await BrowserTrainer.open(backend.name, trainer);
+      post({ type: 'backend', info: remote.info(backend) });
+    }
     const epochs = request.epochs ?? trainer.config.epochs;
     const config = { ...trainer.config, epochs };
     Object.assign(trainer.config, { epochs });
@@ -73,7 +80,7 @@ async function run(): Promise<void> {
     let lastPost = 0;
     while (trainer.epoch < epochs) {
       const epoch = trainer.epoch + 1;
-      const report = await trainer.runEpoch({
+      const report = await (remote ?? trainer).runEpoch({
         shouldStop: () => Atomics.load(cancelled, 0) === 1,
         onBatch: (done, total) => {
           const now = performance.now();
@@ -119,6 +126,7 @@ async function run(): Promise<void> {
       },
     });
   } finally {
+    await remote?.close();
     trainer.dispose();
   }
 }
