@@ -5,7 +5,7 @@ import { GENERATED_SOUND, GRID_SPAN } from '../common/api.js';
 import { AudioFileError } from '../ml/audio/errors.js';
 import { loadAudioFile } from '../ml/audio/load.js';
 import { decodeWav, encodeWav } from '../ml/audio/wav.js';
-import { BackendChoiceError, initBackend } from '../ml/backend.js';
+import { BACKEND_NAMES, BackendChoiceError, initBackend } from '../ml/backend.js';
 import { DEFAULT_FRAME_SETTINGS } from '../ml/features/settings.js';
 import { createRealFft } from '../ml/synth/fft.js';
 import { logSpectralDistance, spectralConvergence } from '../ml/synth/metrics.js';
@@ -57,10 +57,15 @@ const round = (x: number | null, digits = 2): number | null =>
 
 async function info(options: { json?: boolean }): Promise<void> {
   const fft = await createRealFft(DEFAULT_FRAME_SETTINGS.windowSize);
-  const backend = await initBackend();
+  // What training would run on (inference always runs on the CPU order).
+  const backend = await initBackend(undefined, 'training');
   const result = {
     backend: {
       name: backend.name,
+      host: backend.host ?? 'node',
+      adapter: backend.adapter ?? null,
+      browser: backend.browser ?? null,
+      local: backend.local ?? null,
       gpu: backend.gpu,
       threads: backend.threads ?? null,
       simd: backend.simd ?? null,
@@ -83,7 +88,7 @@ async function info(options: { json?: boolean }): Promise<void> {
     [
       `vae-studio ${result.version} (Node ${result.node}, ${result.platform})`,
       `cpu:           ${result.cpu} × ${result.cores}`,
-      `backend:       ${result.backend.name}${result.backend.gpu ? ' (GPU)' : ' (no GPU)'}${result.backend.threads ? `, ${result.backend.threads} thread${result.backend.threads > 1 ? 's' : ''}` : ''}`,
+      `backend:       ${result.backend.name}${result.backend.gpu ? ' (GPU)' : ' (no GPU)'}${result.backend.threads ? `, ${result.backend.threads} thread${result.backend.threads > 1 ? 's' : ''}` : ''}${result.backend.host === 'chromium' ? `, in ${result.backend.browser?.path ?? 'a browser'}` : ''}`,
       ...result.backend.unavailable.map((u) => `               ${u.name} unavailable: ${u.reason}`),
       `fft:           ${result.fft}`,
       `frames:        ${s.bins} bins, ${s.windowSize}-sample Hann window, hop ${s.hop}, ${s.sampleRate} Hz, floor ${s.floorDb} dB`,
@@ -217,6 +222,11 @@ export function buildProgram(): Command {
     .option(
       '--cache <dir>',
       "frame cache folder, reused by later runs (default: the project's cache/frames, else a temporary one)",
+    )
+    .addOption(
+      new Option('--backend <name>', 'backend to train on (default: VAE_STUDIO_BACKEND, else automatic)').choices(
+        BACKEND_NAMES,
+      ),
     )
     .option('--json', 'print one JSON object as the last line of stdout')
     .action(async (inputs: string[], options: TrainOptions) => {

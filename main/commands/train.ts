@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AudioFileError } from '../../ml/audio/errors.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
+import type { BackendInfo, BackendName } from '../../ml/backend.js';
 import type { PresetName } from '../../ml/vae/model.js';
 import { startTraining } from '../../ml/vae/train-job.js';
 import { CHECKPOINT_FILE } from '../../ml/vae/train-protocol.js';
@@ -31,6 +32,8 @@ export interface TrainOptions {
   seed: number;
   /** The frame cache folder; default: the project's when --out is in one, else a temporary one. */
   cache?: string;
+  /** The backend to train on (else VAE_STUDIO_BACKEND, else the automatic choice). */
+  backend?: BackendName;
   json?: boolean;
 }
 
@@ -105,6 +108,7 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
     return recorder.write(record).catch(() => undefined);
   };
   await note({});
+  let backend: BackendInfo | undefined;
   const job = startTraining(
     {
       inputs: inputs.map((i) => resolve(i)),
@@ -124,6 +128,7 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
       },
       epochs: options.resume ? options.epochs : undefined,
       frames: DEFAULT_FRAME_SETTINGS,
+      backend: options.backend,
       cache: options.cache
         ? resolve(options.cache)
         : inProject(out)
@@ -133,6 +138,7 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
     (event) => {
       switch (event.type) {
         case 'backend':
+          backend = event.info;
           progress.stage(`backend: ${event.info.name}${event.info.gpu ? ' (GPU)' : ''}`);
           break;
         case 'analysis':
@@ -218,6 +224,14 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
         activeUnits: r.activeUnits,
         latent: r.klPerDim.length,
         framesPerSecond: Math.round(r.framesPerSecond),
+        backend: backend && {
+          name: backend.name,
+          tfBackend: backend.tfBackend,
+          host: backend.host ?? 'node',
+          gpu: backend.gpu,
+          adapter: backend.adapter ?? null,
+          browser: backend.browser ?? null,
+        },
       })}\n`,
     );
   } else {

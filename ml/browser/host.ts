@@ -129,7 +129,8 @@ export async function openBrowserSession(): Promise<BrowserSession> {
       timeout: START_TIMEOUT_MS,
     });
     browser.on('disconnected', () => fail(new Error('the browser exited')));
-    const page = await browser.newPage();
+    const context = await browser.newContext();
+    const page = await context.newPage();
     page.on('crash', () => fail(new Error('the compute page crashed (out of GPU memory?)')));
     page.on('pageerror', (error) => fail(new Error(`the compute page failed: ${error.message}`)));
     const ws = `ws://127.0.0.1:${port}/ws?token=${token}`;
