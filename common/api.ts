@@ -520,7 +520,7 @@ export interface ControlView {
 /**
  * What a control surface asks of the most recently active window. `x`, `y` and a latent's `value`
  * are in control units, 0..1: the map's ±2 standard deviations along each axis, a dimension's range
- * over the training data (its slider's range).
+ * over the training frames (dimMin to dimMax; the slider reaches a quarter of it further each way).
  */
 export type ControlCommand =
   | { kind: 'point'; x: number; y: number }

@@ -2,7 +2,7 @@
 // node-osc, controlling the engine's control state of the most recently active window (control.ts).
 //
 //   /vae/map x y          the point on the map; x, y in 0..1 across ±2 standard deviations
-//   /vae/latent i v       latent dimension i (1-based, as the sliders' z1…) to v, 0..1 across its range
+//   /vae/latent i v       latent dimension i (1-based, as the sliders' z1…) to v, 0..1 across its range over the training frames
 //   /vae/snapshot n       recall snapshot n (1-based) or, with a string, the snapshot of that name
 //   /vae/audition 1|0     live audition on (latched) or off
 //   /vae/live 1|0         live input through the model on or off

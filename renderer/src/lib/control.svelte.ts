@@ -96,6 +96,8 @@ export class ControlLink {
   readonly #learn = new MidiLearn();
   readonly #input = new MidiInput((data) => this.onMidiMessage(data));
   readonly #host: ControlHost;
+  /** This window's state as the engine last said it. */
+  #known: ControlState | null = null;
   #client: StudioClient | null = null;
   #unsubscribe: () => void = () => {};
   #stopEffects: () => void = () => {};
@@ -198,7 +200,9 @@ export class ControlLink {
     client
       .reportControl(patch)
       .then((report) => {
-        if (this.#client === client) this.window = report.window;
+        if (this.#client !== client) return;
+        this.window = report.window;
+        this.#known = report.state;
       })
       .catch(() => undefined);
   }
@@ -211,20 +215,29 @@ export class ControlLink {
   }
 
   #onEvent(event: StudioEvent): void {
-    if (event.type !== 'control' || event.from === 'window') return;
-    if (event.window === null || event.window !== this.window || !event.state) return;
-    this.apply(event.state);
+    if (event.type !== 'control' || event.window === null || event.window !== this.window || !event.state)
+      return;
+    const known = this.#known;
+    this.#known = event.state;
+    if (event.from !== 'window') this.apply(event.state, known);
   }
 
-  /** Applies a control surface's change to this window: its point, its audition (latched), live input and mix. */
-  apply(state: ControlState): void {
+  /**
+   * Applies a control surface's change to this window: what differs from the state the engine had
+   * before (`known`) — its point, its audition (latched), live input and mix — so a change of one
+   * never undoes something this window did meanwhile.
+   */
+  apply(state: ControlState, known: ControlState | null = null): void {
     const host = this.#host;
-    this.live = state.live;
-    this.mix = state.mix;
+    const changed = <K extends keyof ControlState>(key: K) =>
+      !known || JSON.stringify(known[key]) !== JSON.stringify(state[key]);
+    if (changed('live')) this.live = state.live;
+    if (changed('mix')) this.mix = state.mix;
     const map = host.explorer.map;
-    if (map && state.model === host.explorer.model && state.z && state.z.length === map.mean.length) {
+    if (changed('z') && map && state.model === host.explorer.model && state.z?.length === map.mean.length) {
       if (!same(state.z, host.point.z)) host.changePoint(Float32Array.from(state.z), false);
     }
+    if (!changed('audition')) return;
     if (state.audition && !host.explorer.audition && map) {
       const [p1, p2] = host.cursor;
       void host.setLiveAudition(true, p1, p2, true);
