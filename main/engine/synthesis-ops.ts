@@ -14,6 +14,9 @@ import { type VaeModel, blend, stretchTrajectory } from '../../ml/vae/vae-model.
 import { matchLoudness } from '../../ml/features/loudness.js';
 import { fadeEdges } from '../outputs.js';
 import { ProjectError } from './project.js';
+import { DESCRIPTORS, FrameCache } from '../../ml/corpus/frame-cache.js';
+import { MAP_POINT_BUDGET, mapStride } from '../../ml/corpus/map-budget.js';
+import type { FrameSettings } from '../../ml/features/settings.js';
 
 /** Generated sound fades in and out over 10 ms: it starts and stops abruptly otherwise. */
 const EDGE_FADE = 0.01;
@@ -22,6 +25,8 @@ const EDGE_FADE = 0.01;
 export interface MapSource {
   id: string;
   file: string;
+  /** The project's frame cache (ml/corpus/frame-cache.ts), where the source's frames are read from. */
+  cache?: string;
 }
 
 /**
@@ -58,13 +63,62 @@ export function pointToLatent(model: VaeModel, p1: number, p2: number): Float32A
   return clampLatent(model, model.mapPointToLatent(bound(p1, s1), bound(p2, s2)));
 }
 
-/** The latent map of `model` over the training sounds the project still has. */
+/** One source's frames for the map: amplitude rows and descriptors, a stretch at a time. */
+interface MapFrames {
+  frames: number;
+  /** Amplitude rows [from, from + count) and their descriptors (rms, centroid Hz, flatness, loudness). */
+  read(from: number, count: number): { amplitude: Float32Array; descriptors: Float32Array };
+}
+
+async function mapFrames(source: MapSource, settings: FrameSettings): Promise<MapFrames> {
+  if (source.cache) {
+    const cache = new FrameCache(source.cache);
+    const entry = await cache.ensure(source.file, settings);
+    return {
+      frames: entry.frames,
+      read: (from, count) => {
+        const amplitude = new Float32Array(count * settings.bins);
+        cache.readAmplitude(entry, from, count, amplitude);
+        return { amplitude, descriptors: cache.readDescriptors(entry, from, count) };
+      },
+    };
+  }
+  const audio = await loadAudioFile(source.file, { sampleRate: settings.sampleRate });
+  const a = analyze(audio.samples, settings, { descriptors: true });
+  const d = a.descriptors!;
+  return {
+    frames: a.frames,
+    read: (from, count) => {
+      const descriptors = new Float32Array(count * DESCRIPTORS);
+      for (let i = 0; i < count; i++) {
+        descriptors.set(
+          [d.rms[from + i], d.centroidHz[from + i], d.flatness[from + i], d.loudness[from + i]],
+          i * DESCRIPTORS,
+        );
+      }
+      return {
+        amplitude: a.amplitude.subarray(from * settings.bins, (from + count) * settings.bins),
+        descriptors,
+      };
+    },
+  };
+}
+
+/** Frames encoded at a time while a map is made. */
+const MAP_STRETCH = 8192;
+
+/**
+ * The latent map of `model` over the training sounds the project still has. Within the point
+ * budget (ml/corpus/map-budget.ts, 200,000) every frame is a point; over it, every k-th frame of each
+ * source from its first, k = ⌈frames / budget⌉ over all the sources.
+ */
 export async function computeMap(
   model: VaeModel,
   id: string,
   sources: MapSource[],
   missing: string[],
   signal?: AbortSignal,
+  budget = MAP_POINT_BUDGET,
 ): Promise<LatentMap> {
   const settings = model.studio.frames;
   if (sources.length === 0) {
@@ -83,25 +137,42 @@ export async function computeMap(
     centroid: [] as number[],
     flatness: [] as number[],
   };
-  for (const [index, source] of sources.entries()) {
+  const found: MapFrames[] = [];
+  for (const source of sources) {
     signal?.throwIfAborted();
-    const audio = await loadAudioFile(source.file, { sampleRate: settings.sampleRate });
-    const a = analyze(audio.samples, settings, { descriptors: true });
-    const { mu } = model.encode(toUnitFrames(a.amplitude, model.studio.ref, settings.floorDb));
-    for (let j = 0; j < mu.length; j++) {
-      const d = j % model.latent;
-      if (mu[j] < dimMin[d]) dimMin[d] = mu[j];
-      if (mu[j] > dimMax[d]) dimMax[d] = mu[j];
-    }
-    for (let f = 0; f < a.frames; f++) {
-      const [p1, p2] = model.latentToMapPoint(mu.subarray(f * model.latent, (f + 1) * model.latent));
-      parts.p1.push(p1);
-      parts.p2.push(p2);
-      parts.source.push(index);
-      parts.frame.push(f);
-      parts.loudness.push(a.descriptors!.loudness[f]);
-      parts.centroid.push(a.descriptors!.centroidHz[f]);
-      parts.flatness.push(a.descriptors!.flatness[f]);
+    found.push(await mapFrames(source, settings));
+  }
+  const stride = mapStride(
+    found.reduce((n, s) => n + s.frames, 0),
+    budget,
+  );
+  for (const [index, source] of found.entries()) {
+    for (let from = 0; from < source.frames; from += MAP_STRETCH) {
+      signal?.throwIfAborted();
+      const count = Math.min(MAP_STRETCH, source.frames - from);
+      const { amplitude, descriptors } = source.read(from, count);
+      // The kept frames of this stretch: every stride-th of the source, from its first.
+      const keep: number[] = [];
+      for (let f = Math.ceil(from / stride) * stride; f < from + count; f += stride) keep.push(f - from);
+      const bins = settings.bins;
+      const rows = new Float32Array(keep.length * bins);
+      keep.forEach((k, i) => rows.set(amplitude.subarray(k * bins, (k + 1) * bins), i * bins));
+      const { mu } = model.encode(toUnitFrames(rows, model.studio.ref, settings.floorDb));
+      for (let j = 0; j < mu.length; j++) {
+        const d = j % model.latent;
+        if (mu[j] < dimMin[d]) dimMin[d] = mu[j];
+        if (mu[j] > dimMax[d]) dimMax[d] = mu[j];
+      }
+      keep.forEach((k, i) => {
+        const [p1, p2] = model.latentToMapPoint(mu.subarray(i * model.latent, (i + 1) * model.latent));
+        parts.p1.push(p1);
+        parts.p2.push(p2);
+        parts.source.push(index);
+        parts.frame.push(from + k);
+        parts.loudness.push(descriptors[k * DESCRIPTORS + 3]);
+        parts.centroid.push(descriptors[k * DESCRIPTORS + 1]);
+        parts.flatness.push(descriptors[k * DESCRIPTORS + 2]);
+      });
     }
   }
   const [s1, s2] = model.studio.pca.std;

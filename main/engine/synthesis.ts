@@ -15,6 +15,7 @@ import type {
 import type { WorkerPool } from './pool.js';
 import { type Project, ProjectError } from './project.js';
 import type { MapSource } from './synthesis-ops.js';
+import { FRAME_CACHE } from './jobs.js';
 
 export class SynthesisService implements SynthesisApi {
   readonly #pool: WorkerPool;
@@ -32,7 +33,9 @@ export class SynthesisService implements SynthesisApi {
     const known = new Set((await project.summary()).sources.map((s) => s.id));
     const present = trained.filter((name) => known.has(name));
     const sources: MapSource[] = [];
-    for (const id of present) sources.push({ id, file: (await project.sourcePaths([id]))[0] });
+    // The map reads the project's frame cache, as training does (and fills it for a source not yet in it).
+    const cache = await project.resolveInside(FRAME_CACHE);
+    for (const id of present) sources.push({ id, file: (await project.sourcePaths([id]))[0], cache });
     const missing = trained.filter((name) => !known.has(name));
     return this.#pool.run('map', [folder, model, sources, missing], { signal: context?.signal });
   }

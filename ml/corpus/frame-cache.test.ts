@@ -27,19 +27,21 @@ describe('the frame cache', () => {
   afterAll(() => remove());
 
   it('stores what analyze() makes, bit for bit, segment boundaries included, and reuses it', async () => {
-    // Over 8192 frames, so the segments' seams are crossed; a file of odd length ends mid-hop.
+    // Segments of 500 frames here (8192 by default), so their seams are crossed; a file of odd length
+    // ends mid-hop.
     const long = join(dir, 'long.wav');
     const audio = await loadAudioFile(speechFixture(0).path, { sampleRate: S.sampleRate });
-    const reps = Math.ceil(((SEGMENT_FRAMES + 300) * S.hop) / audio.samples.length);
-    const samples = new Float32Array(reps * audio.samples.length + 77);
-    for (let r = 0; r < reps; r++) samples.set(audio.samples, r * audio.samples.length);
+    const samples = new Float32Array(audio.samples.length + 77);
+    samples.set(audio.samples);
     await writeFile(long, encodeWav(samples, S.sampleRate, '32f'));
-    const cache = new FrameCache(join(dir, 'cache'));
+    const segment = 500;
+    const cache = new FrameCache(join(dir, 'cache'), { segmentFrames: segment });
     const progress: number[] = [];
     const entry = await cache.ensure(long, S, { onProgress: (f) => progress.push(f) });
     const want = analyze((await loadAudioFile(long)).samples, S, { descriptors: true });
     expect(entry.frames).toBe(want.frames);
-    expect(entry.frames).toBeGreaterThan(SEGMENT_FRAMES);
+    expect(entry.frames).toBeGreaterThan(2 * segment);
+    expect(SEGMENT_FRAMES).toBe(8192);
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress[progress.length - 1]).toBe(1);
     const rows = new Float32Array(entry.frames * S.bins);
@@ -47,7 +49,7 @@ describe('the frame cache', () => {
     expect(Buffer.from(rows.buffer).equals(Buffer.from(want.amplitude.buffer))).toBe(true);
     const desc = cache.readDescriptors(entry, 0, entry.frames);
     const d = want.descriptors!;
-    for (const f of [0, 1, SEGMENT_FRAMES - 1, SEGMENT_FRAMES, SEGMENT_FRAMES + 1, entry.frames - 1]) {
+    for (const f of [0, 1, segment - 1, segment, segment + 1, 2 * segment, entry.frames - 1]) {
       expect(Array.from(desc.subarray(f * DESCRIPTORS, (f + 1) * DESCRIPTORS))).toEqual(
         [d.rms[f], d.centroidHz[f], d.flatness[f], d.loudness[f]].map(Math.fround),
       );
@@ -68,7 +70,7 @@ describe('the frame cache', () => {
   });
 
   it('a cancelled analysis leaves nothing behind; a bad file throws its AudioFileError', async () => {
-    const cache = new FrameCache(join(dir, 'cancel'));
+    const cache = new FrameCache(join(dir, 'cancel'), { segmentFrames: 300 });
     let segments = 0;
     const long = join(dir, 'long.wav');
     await expect(cache.ensure(long, S, { shouldStop: () => ++segments > 1 })).rejects.toBeInstanceOf(

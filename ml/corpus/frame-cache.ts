@@ -64,9 +64,12 @@ export class AnalysisCancelled extends Error {
 /** A frame cache in a folder (made when first written). */
 export class FrameCache {
   readonly dir: string;
+  /** Frames analysed and written at a time (SEGMENT_FRAMES; smaller in tests). */
+  readonly segmentFrames: number;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: { segmentFrames?: number } = {}) {
     this.dir = resolve(dir);
+    this.segmentFrames = options.segmentFrames ?? SEGMENT_FRAMES;
   }
 
   /** The entry's key: a hash of the source's absolute path and the frame settings. */
@@ -187,9 +190,9 @@ export class FrameCache {
     let peak = 0;
     try {
       const half = n / 2;
-      for (let f0 = 0; f0 < total; f0 += SEGMENT_FRAMES) {
+      for (let f0 = 0; f0 < total; f0 += this.segmentFrames) {
         if (options.shouldStop?.()) throw new AnalysisCancelled('analysis cancelled');
-        const f1 = Math.min(total, f0 + SEGMENT_FRAMES);
+        const f1 = Math.min(total, f0 + this.segmentFrames);
         // The samples every window of frames f0..f1-1 reads, zeros outside the signal; frame f is
         // centred on sample hop·f, which is index hop·(f − f0) + half here.
         const start = hop * f0 - half;
