@@ -40,6 +40,7 @@ test('a live audition the engine ends by itself stops here and says why', async 
   await page.goto(served.url);
   await expect(page.getByTestId('source').first()).toBeVisible();
   // A model of its own to delete (the demo's stays for the other specs).
+  await page.getByRole('tab', { name: 'Training' }).click();
   await page.getByLabel('Name', { exact: true }).fill('short-lived');
   await page.getByLabel('Latent size', { exact: true }).fill('2');
   await page.getByLabel('Epochs', { exact: true }).fill('1');
@@ -62,6 +63,7 @@ test('a live audition the engine ends by itself stops here and says why', async 
   const other = await context.newPage();
   other.on('dialog', (dialog) => void dialog.accept());
   await other.goto(served.url);
+  await other.getByRole('button', { name: 'Inspect short-lived' }).click();
   await other.getByRole('button', { name: 'Delete short-lived' }).click();
   await expect(other.getByRole('button', { name: 'Delete short-lived' })).toHaveCount(0);
   await other.close();

@@ -9,11 +9,20 @@ test('imports WAVs from the file picker, listing a bad one with its reason', asy
   await page.goto(served.url);
   const rows = page.getByTestId('source');
   await expect(rows).toHaveCount(4);
+  // my voice.wav has the same content as vowels.wav: the studio asks before importing it again.
+  const asked: string[] = [];
+  page.on('dialog', (d) => {
+    asked.push(d.message());
+    void d.accept();
+  });
   await page.getByTestId('import-input').setInputFiles([
     { name: 'my voice.wav', mimeType: 'audio/wav', buffer: vowels },
     { name: 'notes.wav', mimeType: 'audio/wav', buffer: Buffer.from('these are notes, not audio') },
   ]);
   await expect(rows).toHaveCount(5);
+  expect(asked).toEqual([
+    'my voice.wav has the same content as vowels.wav, which the project has already. Import it again?',
+  ]);
   await expect(rows.filter({ hasText: 'my voice.wav' })).toContainText('4.00 s');
   const problems = page.getByTestId('problems');
   await expect(problems).toContainText('notes.wav');
@@ -29,6 +38,8 @@ test('imports a WAV dropped onto the window', async ({ page, served }) => {
   await page.goto(served.url);
   await expect(page.getByTestId('source').first()).toBeVisible();
   const before = await page.getByTestId('source').count();
+  // The same content again: accepted when asked.
+  page.on('dialog', (d) => void d.accept());
   const bytes = [...vowels];
   await page.evaluate(async (data) => {
     const file = new File([new Uint8Array(data)], 'dropped.wav', { type: 'audio/wav' });

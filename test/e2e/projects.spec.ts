@@ -17,6 +17,7 @@ test('makes a new project, switches through the recent list, and opens one by it
   await expect(name).toHaveText('Demo');
   await expect(page.getByTestId('source').first()).toBeVisible();
   const demoSounds = await page.getByTestId('source').count();
+  await page.getByText('New or other project…').click();
   await page.getByLabel('New project name').fill('Field recordings');
   await page.getByRole('button', { name: 'New project' }).click();
   await expect(name).toHaveText('Field recordings');
@@ -27,7 +28,13 @@ test('makes a new project, switches through the recent list, and opens one by it
 
   const recent = page.getByLabel('Recent projects');
   await expect(recent.locator('option')).toHaveText(['Field recordings', 'Demo']);
-  await recent.selectOption({ label: 'Demo' });
+  // Arrow keys move through the list without opening anything; Enter (or Open) opens the one chosen.
+  await recent.focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(recent).toHaveValue(/demo$/);
+  await page.waitForTimeout(500);
+  await expect(name).toHaveText('Field recordings');
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
   await expect(name).toHaveText('Demo');
   await expect(page.getByTestId('source')).toHaveCount(demoSounds);
 
@@ -54,6 +61,7 @@ test('asks before making a project in an empty folder: Cancel leaves it as it wa
     await page.goto(served.url);
     const name = page.getByTestId('project-name');
     await expect(name).toHaveText('Demo');
+    await page.getByText('New or other project…').click();
     const ask = async () => {
       await page.getByLabel('Project folder').fill(empty);
       await page.getByRole('button', { name: 'Open project' }).click();
@@ -89,6 +97,7 @@ test('asks before making a project in an empty folder: Cancel leaves it as it wa
     expect(existsSync(join(empty, 'project.json'))).toBe(true);
     // Now a project: it opens without asking.
     await page.getByLabel('Recent projects').selectOption({ label: 'Demo' });
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
     await expect(name).toHaveText('Demo');
     await page.getByLabel('Project folder').fill(empty);
     await page.getByRole('button', { name: 'Open project' }).click();

@@ -27,7 +27,8 @@ export interface Served {
   skip: string | null;
 }
 
-async function startServe(dataDir: string): Promise<Served> {
+/** A `vae-studio serve` of its own (the connection specs kill it), on a free port, with its data in `dataDir`. */
+export async function startServe(dataDir: string): Promise<Served> {
   const child = spawn(process.execPath, ['bin/vae-studio.js', 'serve', '--port', '0'], {
     env: { ...process.env, VAE_STUDIO_DATA: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],

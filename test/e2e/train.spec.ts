@@ -2,6 +2,8 @@
 import { expect, test } from './serve-fixture.js';
 
 async function fill(page: import('@playwright/test').Page, values: Record<string, string>) {
+  const tab = page.getByRole('tab', { name: 'Training' });
+  if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
   for (const [label, value] of Object.entries(values))
     await page.getByLabel(label, { exact: true }).fill(value);
 }
@@ -20,7 +22,7 @@ test('trains a tiny model with live figures, and lists it when done', async ({ p
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', /[1-4]/);
   await expect(status).toContainText('done after epoch 4 of 4', { timeout: 60_000 });
   await expect(page.getByTestId('train-figures')).toContainText(
-    /reconstruction [\d.]+ · KL [\d.]+ · total [\d.]+ · held-out total [\d.]+/,
+    /copy error [\d.]+ · latent use [\d.]+ · total [\d.]+ · on unseen frames [\d.]+/,
   );
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-epochs', '4');
   // Now and then a reconstruction to listen to: the last at epoch 4.
@@ -30,7 +32,7 @@ test('trains a tiny model with live figures, and lists it when done', async ({ p
   const model = page.getByTestId('model').filter({ hasText: 'tiny' });
   await expect(model).toContainText('compact');
   await expect(model).toContainText('4');
-  await page.screenshot({ path: 'docs/screenshots/train.png', fullPage: true });
+  await page.screenshot({ path: 'docs/screenshots/train.png' });
 });
 
 test('cancels at the next batch and resumes from the checkpoint', async ({ page, served }) => {
@@ -83,7 +85,7 @@ test('a reload during training shows the run still going, with its curve so far'
   expect(shown).toBeGreaterThanOrEqual(before);
   const epoch = Number(/epoch (\d+) of 300/.exec((await status.textContent())!)![1]);
   expect(epoch).toBeGreaterThanOrEqual(before);
-  await expect(page.getByTestId('train-figures')).toContainText(/reconstruction [\d.]+/);
+  await expect(page.getByTestId('train-figures')).toContainText(/copy error [\d.]+/);
   const cancel = page.getByRole('button', { name: 'Cancel training' });
   await expect(cancel).toBeVisible();
   if (process.env.UI_SHOTS) {

@@ -49,8 +49,12 @@ function openSocket(): Promise<WebSocket> {
   });
 }
 
-/** A client connected to the engine by whichever transport this window has. */
-export async function connect(): Promise<StudioClient> {
+/**
+ * A client connected to the engine by whichever transport this window has. `onclose` is called
+ * once when a WebSocket connection closes (the engine stopped, or the network went); under
+ * Electron main's supervisor reports the engine's state instead (onEngineState).
+ */
+export async function connect(onclose?: () => void): Promise<StudioClient> {
   if (isDesktop()) {
     const next = nextEnginePort();
     // Main sends a port only when asked, so none is posted before this page listens.
@@ -59,7 +63,27 @@ export async function connect(): Promise<StudioClient> {
     port.start();
     return createClient(messagePortTransport(port));
   }
-  return createClient(webSocketTransport(await openSocket()));
+  const socket = await openSocket();
+  if (onclose) socket.addEventListener('close', () => onclose(), { once: true });
+  return createClient(webSocketTransport(socket));
+}
+
+/**
+ * Whether the server behind this page answers at all (the browser mode): when it does but its
+ * WebSocket refuses this page's token, a restarted `vae-studio serve` has a new one.
+ */
+export async function serverAnswers(timeoutMs = 1500): Promise<boolean> {
+  if (isDesktop()) return true;
+  try {
+    await fetch(new URL('/', window.location.href), {
+      method: 'HEAD',
+      cache: 'no-store',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Under Electron, calls `listener` with a client for each fresh engine port (after a restart). */

@@ -23,6 +23,12 @@ export class Explorer {
   /** What is playing, in words ("bells.wav at 1.25 s", "the point (0.50, −1.20)"). */
   hearing = $state<string | null>(null);
   error = $state<string | null>(null);
+  /** What is heard, for the map to mark: a training frame, or a point of the plane. */
+  played = $state.raw<
+    | { kind: 'frame'; index: number; label?: string }
+    | { kind: 'point'; p1: number; p2: number; label?: string }
+    | null
+  >(null);
   /** Why the last live audition ended by itself (its model deleted, idle a minute, an error). */
   ended = $state<string | null>(null);
   readonly #audio = new Map<string, { samples: Float32Array; sampleRate: number }>();
@@ -201,6 +207,7 @@ export class Explorer {
     if (ticket !== this.#ticket) return;
     await player.play(audio.samples.slice(from, to), audio.sampleRate);
     this.hearing = `${source} at ${centre.toFixed(2)} s`;
+    this.played = { kind: 'frame', index };
   }
 
   async playPoint(client: StudioClient, player: Player, p1: number, p2: number): Promise<void> {
@@ -211,6 +218,7 @@ export class Explorer {
       if (ticket !== this.#ticket) return;
       await player.play(audio.samples, audio.sampleRate);
       this.hearing = `the point (${p1.toFixed(2)}, ${p2.toFixed(2)})`;
+      this.played = { kind: 'point', p1, p2 };
     } catch (err) {
       this.error = (err as Error).message;
     }
@@ -221,6 +229,7 @@ export class Explorer {
     this.model = null;
     this.map = null;
     this.hearing = null;
+    this.played = null;
     this.ended = null;
   }
 

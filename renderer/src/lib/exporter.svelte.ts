@@ -60,8 +60,8 @@ export class Exporter {
   }
 
   /** The browser's way out: the export as a zip download. */
-  async download(client: StudioClient): Promise<void> {
-    const name = this.result?.name;
+  async download(client: StudioClient, which?: string): Promise<void> {
+    const name = which ?? this.result?.name;
     if (!name) return;
     const bytes = await client.getExportZip(name);
     const url = URL.createObjectURL(

@@ -52,6 +52,8 @@ export class Player {
   /** The limiter's delay in frames (measured when live audition first starts). */
   #limiterDelay = 0;
   #volume = 0.8;
+  /** When the sound playing now started, on the context's clock, less its offset. */
+  #started: { at: number; duration: number } | null = null;
   onEnded: () => void = () => {};
 
   #graph(): { context: AudioContext; master: GainNode } {
@@ -160,7 +162,15 @@ export class Player {
     return Number.isFinite(latency) ? latency * 1000 : null;
   }
 
-  async play(samples: Float32Array, sampleRate: number): Promise<void> {
+  /**
+   * Plays a sound from `offset` seconds (0: its start) with a `gain` on top of the master volume
+   * (level matching); stops the last one.
+   */
+  async play(
+    samples: Float32Array,
+    sampleRate: number,
+    options: { offset?: number; gain?: number } = {},
+  ): Promise<void> {
     const { context, master } = this.#graph();
     if (context.state === 'suspended') await context.resume();
     this.stop();
@@ -168,20 +178,42 @@ export class Player {
     buffer.copyToChannel(samples as Float32Array<ArrayBuffer>, 0);
     const source = context.createBufferSource();
     source.buffer = buffer;
-    source.connect(master);
+    const gain = context.createGain();
+    gain.gain.value = options.gain ?? 1;
+    source.connect(gain).connect(master);
     source.onended = () => {
+      gain.disconnect();
       if (this.#current === source) {
         this.#current = null;
+        this.#started = null;
         this.onEnded();
       }
     };
     this.#current = source;
-    source.start();
+    const offset = Math.min(Math.max(0, options.offset ?? 0), buffer.duration);
+    this.#started = { at: context.currentTime - offset, duration: buffer.duration };
+    source.start(0, offset);
+  }
+
+  /** Where the sound playing now is (seconds from its start) and how long it is; null when none plays. */
+  get position(): { seconds: number; duration: number } | null {
+    const started = this.#started;
+    if (!started || !this.#context) return null;
+    return {
+      seconds: Math.min(started.duration, this.#context.currentTime - started.at),
+      duration: started.duration,
+    };
+  }
+
+  /** How much the limiter is turning the sound down now (dB, 0 or less). */
+  get limiterReductionDb(): number {
+    return this.#limiter?.reduction ?? 0;
   }
 
   stop(): void {
     const current = this.#current;
     this.#current = null;
+    this.#started = null;
     current?.stop();
     current?.disconnect();
   }

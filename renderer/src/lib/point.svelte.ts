@@ -5,6 +5,13 @@ interface State {
   snapshots: Snapshot[];
 }
 
+/** The point and its history as stored: plain arrays. */
+export interface StoredPoint {
+  z: number[] | null;
+  past?: { z: number[]; snapshots: Snapshot[] }[];
+  future?: { z: number[]; snapshots: Snapshot[] }[];
+}
+
 /** Map coordinates of a latent vector: its projection on the map's two axes around the mean. */
 export function project(map: LatentMap, z: ArrayLike<number>): [number, number] {
   let p1 = 0;
@@ -36,13 +43,30 @@ export class PointEditor {
   readonly canUndo = $derived(this.#past.length > 0);
   readonly canRedo = $derived(this.#future.length > 0);
 
-  async open(client: StudioClient, map: LatentMap): Promise<void> {
+  /**
+   * Edits a model's point: at the map's centre, or where `restore` says (a reload brings back the
+   * point and its undo history; a vector of another length is not this model's and is dropped).
+   */
+  async open(client: StudioClient, map: LatentMap, restore?: StoredPoint): Promise<void> {
     this.#client = client;
     this.#model = map.model;
-    this.z = Float32Array.from(map.mean);
-    this.#past = [];
-    this.#future = [];
+    const n = map.mean.length;
+    const fits = (z: ArrayLike<number> | null | undefined): z is ArrayLike<number> =>
+      !!z && z.length === n && Array.from(z).every(Number.isFinite);
+    const states = (list: StoredPoint['past'] | undefined): State[] =>
+      (list ?? [])
+        .filter((s) => fits(s.z))
+        .map((s) => ({ z: Float32Array.from(s.z), snapshots: s.snapshots.filter((x) => fits(x.z)) }));
+    this.z = fits(restore?.z) ? Float32Array.from(restore.z) : Float32Array.from(map.mean);
+    this.#past = states(restore?.past);
+    this.#future = states(restore?.future);
     this.snapshots = await client.getSnapshots(map.model);
+  }
+
+  /** The point and its undo history as plain data (the app's settings keep them across reloads). */
+  stored(): Required<StoredPoint> {
+    const plain = (s: State) => ({ z: Array.from(s.z), snapshots: s.snapshots });
+    return { z: Array.from(this.z), past: this.#past.map(plain), future: this.#future.map(plain) };
   }
 
   /** Shows a value while a slider moves, without an undo step. */

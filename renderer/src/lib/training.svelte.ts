@@ -38,6 +38,8 @@ export class TrainingSession {
    * that is taken trains as 'name (2)'); `cancel` when Cancel was pressed before that.
    */
   #pending: { cancel: boolean } | null = null;
+  /** The figures of the project's runs so far, by model (a resumed run's curve goes on from them). */
+  #histories = new Map<string, EpochSummary[]>();
   /** The run this window cancelled, until it starts or resumes another. */
   #cancelled: string | null = null;
 
@@ -137,6 +139,8 @@ export class TrainingSession {
       (api) => api.resumeTraining(model),
       { model, status: 'running', epoch: known?.epoch ?? 0, epochs: known?.epochs ?? 0 },
       false,
+      // The curve so far stays: the resumed run adds to it (and its best epoch counts them all).
+      this.#histories.get(model) ?? [],
     );
   }
 
@@ -172,6 +176,8 @@ export class TrainingSession {
 
   // From the job list rather than listTraining: the same runs, and it answers while a run is live.
   #listResumable(jobs: JobInfo[]): void {
+    for (const j of jobs)
+      if (j.kind === 'train' && j.history.length > 0) this.#histories.set(j.model, j.history);
     this.resumable = jobs
       .filter((j) => j.kind === 'train' && (j.state === 'cancelled' || j.state === 'interrupted'))
       .map((j) => ({
@@ -208,11 +214,12 @@ export class TrainingSession {
     call: (api: StudioApi) => Promise<TrainingRun>,
     first: TrainingRun,
     pending: boolean,
+    earlier: EpochSummary[] = [],
   ): Promise<void> {
     this.error = null;
     this.#cancelled = null;
     this.cancelling = false;
-    this.reports = [];
+    this.reports = earlier;
     this.preview = null;
     this.batch = null;
     this.run = first;

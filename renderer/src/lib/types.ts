@@ -8,6 +8,7 @@ export type {
   JobInfo,
   LatentMap,
   ModelInfo,
+  ModelTraining,
   ProjectSummary,
   RecentProject,
   ResynthOptions,
