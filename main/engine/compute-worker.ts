@@ -84,7 +84,9 @@ const ops: Record<string, Op> = {
 
   /** Checks an import's bytes: what Project records about the sound (the samples stay here). */
   async decode([bytes, name, sampleRate]) {
-    const audio = decodeAudio(bytes as Uint8Array, name as string, { sampleRate: sampleRate as number });
+    const audio = await decodeAudio(bytes as Uint8Array, name as string, {
+      sampleRate: sampleRate as number,
+    });
     return {
       durationSeconds: audio.durationSeconds,
       sourceRate: audio.sourceRate,

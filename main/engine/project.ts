@@ -20,6 +20,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cp, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
+import { isAudioFileName } from '../../ml/audio/decoders.js';
 import { writeFileAtomic } from '../../ml/audio/files.js';
 import { decodeAudio, loadAudioFile, type LoadedAudio } from '../../ml/audio/load.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
@@ -60,7 +61,10 @@ const sourceSchema = z.object({
   warnings: z.array(z.string()),
   addedAt: z.string(),
   /** SHA-256 of the file's bytes (hex): a second import of the same content is noticed. Absent in older projects. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 
 const projectSchema = z.object({
@@ -82,11 +86,13 @@ const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/i;
 /**
  * Makes a file name safe to create in sources/ on any platform: no folders, no characters that
  * some file system refuses, no leading dot (hidden, or '..'), at most 100 characters before the
- * extension, and always `.wav`.
+ * extension, and the name's audio extension in lower case (one of AUDIO_EXTENSIONS), else `.wav`.
  */
 export function safeFileName(name: string): string {
   const last = name.split(/[/\\]/).pop() ?? '';
-  const stem = last
+  const dot = last.lastIndexOf('.');
+  const ext = isAudioFileName(last) ? last.slice(dot).toLowerCase() : '.wav';
+  const stem = (isAudioFileName(last) ? last.slice(0, dot) : last)
     .normalize('NFC')
     .replace(/\.wav$/i, '')
     .replace(/[^\p{L}\p{N} ._()+,-]/gu, '_')
@@ -95,7 +101,7 @@ export function safeFileName(name: string): string {
     .slice(0, 100)
     .trim();
   const safe = stem === '' ? 'sound' : RESERVED.test(stem) ? `_${stem}` : stem;
-  return `${safe}.wav`;
+  return `${safe}${ext}`;
 }
 
 /** A name made safe for a folder (a model, an export, a project): safeFileName without the .wav. */
@@ -304,11 +310,12 @@ export class Project {
   }
 
   /**
-   * Validates a WAV file's bytes and copies them into sources/ under a safe name that is not
-   * taken. A file that cannot be used throws AudioFileError naming `name`, and nothing changes.
+   * Validates an audio file's bytes (any format decoders.ts reads) and copies them into sources/
+   * under a safe name that is not taken. A file that cannot be used throws AudioFileError naming
+   * `name`, and nothing changes.
    */
   async importSource(name: string, bytes: Uint8Array, signal?: AbortSignal): Promise<SourceInfo> {
-    const audio = decodeAudio(bytes, name, { sampleRate: this.sampleRate });
+    const audio = await decodeAudio(bytes, name, { sampleRate: this.sampleRate });
     return this.addSource(name, bytes, audio, signal);
   }
 
@@ -504,16 +511,17 @@ export class Project {
   }
 
   /**
-   * Writes the bytes under `wanted`, or the first free "stem (n).wav"; returns the name used.
+   * Writes the bytes under `wanted`, or the first free "stem (n).ext"; returns the name used.
    * sources/ is checked to be inside; a name in it is only ever created (never written through),
    * so anything already there under that name — a file, a link — is skipped, not followed.
    */
   private async placeFile(wanted: string, bytes: Uint8Array): Promise<string> {
     const folder = await this.resolveInside('sources');
-    const stem = wanted.slice(0, -'.wav'.length);
+    const ext = wanted.slice(wanted.lastIndexOf('.'));
+    const stem = wanted.slice(0, -ext.length);
     const taken = new Set(this.data.sources.map((s) => s.id.toLowerCase()));
     for (let n = 1; n <= 1000; n++) {
-      const candidate = n === 1 ? wanted : `${stem} (${n}).wav`;
+      const candidate = n === 1 ? wanted : `${stem} (${n})${ext}`;
       // Case-insensitive, as macOS and Windows compare names.
       if (taken.has(candidate.toLowerCase())) continue;
       try {

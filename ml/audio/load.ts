@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { Hertz, Samples, Seconds } from '../units.js';
+import { decodeBytes, decodeFile, type AudioFormat, type AudioInfo, type PcmSink } from './decoders.js';
 import { AudioFileError } from './errors.js';
-import { resample } from './resample.js';
-import { decodeWav, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type WavEncoding } from './wav.js';
+import { mixdown } from './pcm.js';
+import { Resampler } from './resample.js';
+import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from './wav.js';
 
 export interface LoadedAudio {
   file: string;
@@ -12,7 +13,10 @@ export interface LoadedAudio {
   /** The file's own rate, before resampling. */
   sourceRate: Hertz;
   channels: number;
-  encoding: WavEncoding;
+  format: AudioFormat;
+  /** 'pcm', 'float', 'mulaw', 'alaw', 'flac', 'vorbis' or 'mp3'. */
+  encoding: string;
+  /** As stored; 0 for the lossy formats. */
   bitsPerSample: number;
   durationSeconds: Seconds;
   /** No sample reaches SILENCE_THRESHOLD; usable, but nothing to learn from. */
@@ -32,8 +36,33 @@ const DEFAULT_MIN_SAMPLES: Samples = 512;
 /** -140 dBFS: under one 24-bit step (1.2e-7), so any nonzero sample of 24 bits or fewer is sound. */
 const SILENCE_THRESHOLD = 1e-7;
 
-/** Decodes, mixes down and resamples a WAV file's bytes; refuses what cannot be analysed. */
-export function decodeAudio(bytes: Uint8Array, file: string, opts: LoadOptions = {}): LoadedAudio {
+/**
+ * Decodes, mixes down and resamples an audio file's bytes (WAV, AIFF, FLAC, Ogg Vorbis or MP3,
+ * told by the bytes); refuses what cannot be analysed with an AudioFileError naming `file`.
+ */
+export async function decodeAudio(
+  bytes: Uint8Array,
+  file: string,
+  opts: LoadOptions = {},
+): Promise<LoadedAudio> {
+  const { sampleRate, minSamples } = checkOptions(opts);
+  const mono = new MonoAt(sampleRate);
+  const info = await decodeBytes(bytes, file, mono.sink);
+  return finish(file, info, mono.end(), sampleRate, minSamples);
+}
+
+/**
+ * loadAudioFile reads the file a piece at a time: each piece is mixed down and resampled as it
+ * comes, so only the mono result at the model rate is kept, whatever the file's size.
+ */
+export async function loadAudioFile(path: string, opts: LoadOptions = {}): Promise<LoadedAudio> {
+  const { sampleRate, minSamples } = checkOptions(opts);
+  const mono = new MonoAt(sampleRate);
+  const info = await decodeFile(path, path, mono.sink);
+  return finish(path, info, mono.end(), sampleRate, minSamples);
+}
+
+function checkOptions(opts: LoadOptions): { sampleRate: Hertz; minSamples: Samples } {
   const sampleRate = opts.sampleRate ?? DEFAULT_SAMPLE_RATE;
   const minSamples = opts.minSamples ?? DEFAULT_MIN_SAMPLES;
   if (!Number.isInteger(sampleRate) || sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
@@ -44,9 +73,45 @@ export function decodeAudio(bytes: Uint8Array, file: string, opts: LoadOptions =
   if (!Number.isInteger(minSamples) || minSamples < 1) {
     throw new RangeError(`minSamples must be a positive integer, got ${minSamples}`);
   }
+  return { sampleRate, minSamples };
+}
 
-  const wav = decodeWav(bytes, file);
-  const samples = resample(mixdown(wav.channels), wav.sampleRate, sampleRate);
+/** Decoded pieces mixed down and resampled as they come; end() joins what came out. */
+class MonoAt {
+  readonly #rate: Hertz;
+  #resampler: Resampler | null = null;
+  readonly #parts: Float32Array[] = [];
+
+  constructor(rate: Hertz) {
+    this.#rate = rate;
+  }
+
+  readonly sink: PcmSink = (channels, info) => {
+    this.#resampler ??= new Resampler(info.sampleRate, this.#rate);
+    const out = this.#resampler.push(mixdown(channels));
+    if (out.length > 0) this.#parts.push(out);
+  };
+
+  end(): Float32Array {
+    if (this.#resampler) this.#parts.push(this.#resampler.end());
+    const out = new Float32Array(this.#parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of this.#parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    this.#parts.length = 0;
+    return out;
+  }
+}
+
+function finish(
+  file: string,
+  info: AudioInfo,
+  samples: Float32Array,
+  sampleRate: Hertz,
+  minSamples: Samples,
+): LoadedAudio {
   if (samples.length < minSamples) {
     throw new AudioFileError(
       file,
@@ -54,55 +119,19 @@ export function decodeAudio(bytes: Uint8Array, file: string, opts: LoadOptions =
     );
   }
   const silent = samples.every((x) => Math.abs(x) < SILENCE_THRESHOLD);
-  const warnings = [...wav.warnings];
+  const warnings = [...info.warnings];
   if (silent) warnings.push(`silent: no sample reaches ${SILENCE_THRESHOLD} (-140 dBFS)`);
   return {
     file,
     samples,
     sampleRate,
-    sourceRate: wav.sampleRate,
-    channels: wav.channels.length,
-    encoding: wav.encoding,
-    bitsPerSample: wav.bitsPerSample,
+    sourceRate: info.sampleRate,
+    channels: info.channels,
+    format: info.format,
+    encoding: info.encoding,
+    bitsPerSample: info.bitsPerSample,
     durationSeconds: samples.length / sampleRate,
     silent,
     warnings,
   };
-}
-
-export async function loadAudioFile(path: string, opts: LoadOptions = {}): Promise<LoadedAudio> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new AudioFileError(path, readFailure(err), { cause: err });
-  }
-  return decodeAudio(bytes, path, opts);
-}
-
-function mixdown(channels: Float32Array[]): Float32Array {
-  if (channels.length === 1) return channels[0];
-  const out = new Float32Array(channels[0].length);
-  for (const channel of channels) {
-    for (let i = 0; i < out.length; i++) out[i] += channel[i];
-  }
-  for (let i = 0; i < out.length; i++) out[i] /= channels.length;
-  return out;
-}
-
-function readFailure(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'file not found';
-    case 'EISDIR':
-      return 'is a folder, not a file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ERR_FS_FILE_TOO_LARGE':
-      return 'file too large to read (over 2 GiB)';
-    default:
-      return `cannot read the file (${err instanceof Error ? err.message : String(err)})`;
-  }
 }
