@@ -22,6 +22,7 @@ import { PHASE_METHODS, reconstruct } from '../ml/synth/reconstruct.js';
 import { withNyquist } from '../ml/synth/roundtrip.js';
 import { Stft, magnitudes, polar } from '../ml/synth/stft.js';
 import { packageInfo, packageRoot } from '../main/package-info.js';
+import { formatRows, type FormatRow } from './bench-formats.js';
 import { type Fixture, allFixtures, longSpeechFixture } from '../test/fixtures.js';
 
 const json = process.argv.includes('--json');
@@ -196,9 +197,20 @@ async function main(): Promise<void> {
     );
   }
   fft.dispose();
+
+  const formats: FormatRow[] = await formatRows(longSpeechFixture(), { quick });
+  log();
+  log('Reading audio files (decode, mix down, resample to 22050 Hz; loadAudioFile), × real time');
+  log(`${'what'.padEnd(36)}${pad('sec', 6)}${pad('MB', 8)}${pad('wall', 8)}${pad('CPU', 8)}`);
+  for (const r of formats) {
+    log(
+      `${r.what.padEnd(36)}${pad(r.seconds, 6)}${pad(r.megabytes === null ? '' : fmt(r.megabytes), 8)}` +
+        `${pad(fmt(r.wallSpeed, 0), 8)}${pad(fmt(r.cpuSpeed, 0), 8)}`,
+    );
+  }
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ machine, fft: fft.implementation, files, torch: torch ? Object.fromEntries(torch) : null, wholeProcess: whole, griffinLimByFft: byFft })}\n`,
+      `${JSON.stringify({ machine, fft: fft.implementation, files, torch: torch ? Object.fromEntries(torch) : null, wholeProcess: whole, griffinLimByFft: byFft, formats })}\n`,
     );
   }
 }
