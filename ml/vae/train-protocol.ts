@@ -15,6 +15,11 @@ export interface TrainRequest {
   frames: FrameSettings;
   backend?: BackendName;
   /**
+   * Threads the run may use (default: VAE_STUDIO_THREADS, else every core): on wasm and cpu each batch
+   * is split over up to this many (ml/vae/data-parallel.ts).
+   */
+  threads?: number;
+  /**
    * The frame cache folder (ml/corpus/frame-cache.ts): sources are analysed into it once and training
    * reads them from it. Without one, startTraining makes a temporary cache and removes it at the end.
    */
@@ -47,6 +52,8 @@ export type TrainEvent =
       heldOut: number;
       params: number;
       resumedAt: number;
+      /** Threads the batches are split over (1: one thread). */
+      threads: number;
     }
   | { type: 'batch'; epoch: number; done: number; total: number }
   | { type: 'epoch'; report: EpochReport }

@@ -20,6 +20,8 @@ import { corpusRows, expandInputs, frameTotal } from './corpus.js';
 import { parameterCount } from './model.js';
 import { CHECKPOINT_FILE, type TrainEvent, type TrainRequest } from './train-protocol.js';
 import { NonFiniteLossError, Trainer } from './trainer.js';
+import { DataParallel, threadsFor } from './data-parallel.js';
+import { threadBudget } from '../threads.js';
 
 const request = workerData as TrainRequest;
 const post = (event: TrainEvent) => parentPort!.postMessage(event);
@@ -60,10 +62,19 @@ async function run(): Promise<void> {
     : new Trainer(request.config, corpus);
   // WebGPU / WebGL: the epochs run in a browser page; `trainer` mirrors its state (ml/browser/).
   let remote: BrowserTrainer | null = null;
+  // wasm / cpu: each batch split over the run's threads (data-parallel.ts).
+  let parallel: DataParallel | null = null;
   try {
     if (isBrowserBackend(backend.name)) {
       remote = await BrowserTrainer.open(backend.name, trainer);
       post({ type: 'backend', info: remote.info(backend) });
+    }
+    const threads = remote
+      ? 1
+      : threadsFor(request.threads ?? threadBudget(), trainer.config.batch, backend.name);
+    if (threads > 1) {
+      parallel = await DataParallel.start(trainer, threads, backend.name as 'wasm' | 'cpu');
+      trainer.steps = parallel;
     }
     const epochs = request.epochs ?? trainer.config.epochs;
     const config = { ...trainer.config, epochs };
@@ -76,6 +87,7 @@ async function run(): Promise<void> {
       heldOut: corpus.heldOut.length,
       params: parameterCount(trainer.encoder, trainer.decoder),
       resumedAt: trainer.epoch,
+      threads,
     });
     let lastPost = 0;
     while (trainer.epoch < epochs) {
@@ -127,6 +139,7 @@ async function run(): Promise<void> {
     });
   } finally {
     await remote?.close();
+    await parallel?.close();
     trainer.dispose();
   }
 }

@@ -78,6 +78,50 @@ export interface EpochReport {
   etaSeconds: number;
 }
 
+/**
+ * The loss of each frame of a batch: the reconstruction (summed over the bins) of each frame `[rows]`
+ * and its KL divergence per latent dimension `[rows, latent]`, with `noise(shape)` as the
+ * reparameterisation's standard normal draw. The Trainer averages these over its batch; the
+ * data-parallel threads (data-parallel.ts) sum them over their shards of it.
+ */
+export function frameTerms(
+  encoder: tfl.Sequential,
+  decoder: tfl.Sequential,
+  config: Pick<TrainConfig, 'latent' | 'loss'>,
+  x: tf.Tensor2D,
+  noise: (shape: [number, number]) => tf.Tensor2D,
+): { perFrame: tf.Tensor1D; klFrame: tf.Tensor2D } {
+  const { mu, logVar } = splitPosterior(encoder.apply(x) as tf.Tensor2D, config.latent);
+  const eps = noise(mu.shape);
+  const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
+  const logits = applyUpToLast(decoder, z);
+  const perFrame =
+    config.loss === 'bce'
+      ? // Binary cross-entropy from logits, in its numerically stable form.
+        tf.sum(
+          tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))),
+          1,
+        )
+      : config.loss === 'mse'
+        ? tf.sum(tf.square(tf.sub(tf.sigmoid(logits), x)), 1)
+        : mixedLoss(tf.sigmoid(logits) as tf.Tensor2D, x);
+  const klFrame = tf.mul(tf.sub(tf.add(tf.exp(logVar), tf.square(mu)), tf.add(logVar, 1)), 0.5);
+  return { perFrame: perFrame as tf.Tensor1D, klFrame: klFrame as tf.Tensor2D };
+}
+
+/**
+ * Takes training steps on more than one thread (data-parallel.ts): the gradient of the batch's loss
+ * computed in shards and summed, then one step of Adam. `step` resolves to the batch's mean
+ * reconstruction and KL per dimension, `[1 + latent]`, like the one-thread step. Between `begin` and
+ * `end` (an epoch) it may keep the optimizer's state elsewhere; `end` hands it back to the trainer's
+ * optimizer, whether the epoch finished, stopped or failed.
+ */
+export interface StepRunner {
+  begin(): Promise<void>;
+  step(x: tf.Tensor2D, seed: number, beta: number): Promise<tf.Tensor1D>;
+  end(): Promise<void>;
+}
+
 /** A dimension is active when the variance over the data of its posterior mean exceeds this (Burda et al. 2016). */
 export const ACTIVE_UNIT_THRESHOLD = 0.01;
 
@@ -104,6 +148,11 @@ export class Trainer {
   readonly rng: SeededRandom;
   epoch = 0;
   history: EpochReport[] = [];
+  /**
+   * Where set, training steps run on more threads (data-parallel.ts); its owner (the training worker)
+   * sets it after construction or restore and closes it. Null: one thread.
+   */
+  steps: StepRunner | null = null;
   readonly #vars: tf.Variable[];
   #disposed = false;
 
@@ -143,26 +192,10 @@ export class Trainer {
 
   /** Reconstruction (summed over bins, per frame) and KL per dimension (per frame) of a batch. */
   #terms(x: tf.Tensor2D, seed: number): { recon: tf.Scalar; klPerDim: tf.Tensor1D } {
-    const { mu, logVar } = splitPosterior(this.encoder.apply(x) as tf.Tensor2D, this.config.latent);
-    const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', seed);
-    const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
-    const logits = applyUpToLast(this.decoder, z);
-    const perFrame =
-      this.config.loss === 'bce'
-        ? // Binary cross-entropy from logits, in its numerically stable form.
-          tf.sum(
-            tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))),
-            1,
-          )
-        : this.config.loss === 'mse'
-          ? tf.sum(tf.square(tf.sub(tf.sigmoid(logits), x)), 1)
-          : mixedLoss(tf.sigmoid(logits) as tf.Tensor2D, x);
-    const recon = tf.mean(perFrame) as tf.Scalar;
-    const klPerDim = tf.mean(
-      tf.mul(tf.sub(tf.add(tf.exp(logVar), tf.square(mu)), tf.add(logVar, 1)), 0.5),
-      0,
-    ) as tf.Tensor1D;
-    return { recon, klPerDim };
+    const { perFrame, klFrame } = frameTerms(this.encoder, this.decoder, this.config, x, (shape) =>
+      tf.randomNormal(shape, 0, 1, 'float32', seed),
+    );
+    return { recon: tf.mean(perFrame) as tf.Scalar, klPerDim: tf.mean(klFrame, 0) as tf.Tensor1D };
   }
 
   /** One pass over the training frames in a fresh shuffled order. Returns null when stopped. */
@@ -173,7 +206,9 @@ export class Trainer {
     const latent = this.config.latent;
     let stats = tf.zeros([1 + latent]);
     const started = performance.now();
+    const steps = this.steps;
     try {
+      await steps?.begin();
       for (let b = 0; b < batches; b++) {
         if (options.shouldStop?.()) return null;
         const beta = this.betaAt(this.epoch + b / batches);
@@ -181,19 +216,25 @@ export class Trainer {
         const x = this.#batchTensor(order, b * batch, Math.min(order.length, (b + 1) * batch));
         const weight = x.shape[0] / order.length;
         let batchStats: tf.Tensor | null = null;
-        this.optimizer.minimize(
-          () => {
-            const { recon, klPerDim } = this.#terms(x, seed);
-            batchStats = tf.keep(tf.mul(tf.concat([tf.reshape(recon, [1]), klPerDim]), weight));
-            const kl = tf.sum(
-              this.config.freeBits > 0 ? tf.maximum(klPerDim, this.config.freeBits) : klPerDim,
-            );
-            return tf.add(recon, tf.mul(kl, beta)) as tf.Scalar;
-          },
-          false,
-          this.#vars,
-        );
-        x.dispose();
+        if (steps) {
+          const means = await steps.step(x, seed, beta).finally(() => x.dispose());
+          batchStats = tf.mul(means, weight);
+          means.dispose();
+        } else {
+          this.optimizer.minimize(
+            () => {
+              const { recon, klPerDim } = this.#terms(x, seed);
+              batchStats = tf.keep(tf.mul(tf.concat([tf.reshape(recon, [1]), klPerDim]), weight));
+              const kl = tf.sum(
+                this.config.freeBits > 0 ? tf.maximum(klPerDim, this.config.freeBits) : klPerDim,
+              );
+              return tf.add(recon, tf.mul(kl, beta)) as tf.Scalar;
+            },
+            false,
+            this.#vars,
+          );
+          x.dispose();
+        }
         const previous = stats;
         stats = tf.add(previous, batchStats!);
         previous.dispose();
@@ -203,9 +244,13 @@ export class Trainer {
         if (b % 8 === 7) await new Promise((r) => setImmediate(r));
       }
     } finally {
-      const values = await stats.data();
-      stats.dispose();
-      this.#lastStats = Array.from(values);
+      try {
+        await steps?.end();
+      } finally {
+        const values = await stats.data();
+        stats.dispose();
+        this.#lastStats = Array.from(values);
+      }
     }
     const trainSeconds = (performance.now() - started) / 1000;
     const [reconstruction, ...klPerDim] = this.#lastStats;
