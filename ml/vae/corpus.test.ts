@@ -132,7 +132,7 @@ describe('buildCorpus and expandInputs', () => {
     const empty = join(dir, 'no-wavs');
     const e = await failure(expandInputs([empty]));
     expect(e).toBeInstanceOf(AudioFileError);
-    expect(e.message).toBe(`${empty}: folder holds no .wav files`);
+    expect(e.message).toBe(`${empty}: folder holds no audio files (.wav, .aiff, .flac, .ogg, .mp3)`);
   });
 
   it('buildCorpus skips the bad files with their reasons and scales against the corpus peak', async () => {

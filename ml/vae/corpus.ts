@@ -1,11 +1,12 @@
 import { AudioFileError } from '../audio/errors.js';
+import { isAudioFileName } from '../audio/decoders.js';
 import { loadAudioFile } from '../audio/load.js';
 import { analyze, peakAmplitude } from '../features/analyze.js';
 import { gatedEnergy } from '../features/loudness.js';
 import { toUnitFrames } from '../features/scale.js';
 import type { FrameSettings } from '../features/settings.js';
 import { readdir, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { SeededRandom } from '../random.js';
 
 /**
@@ -110,7 +111,10 @@ export function splitCorpus(
   };
 }
 
-/** WAV files named by the inputs: files as given, folders by their *.wav files (sorted). */
+/**
+ * Audio files named by the inputs: files as given, folders by their audio files (sorted; the
+ * extensions of AUDIO_EXTENSIONS: WAV, AIFF, FLAC, Ogg Vorbis, MP3).
+ */
 export async function expandInputs(inputs: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const input of inputs) {
@@ -123,10 +127,11 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
     if (info.isDirectory()) {
       const entries = await readdir(input, { withFileTypes: true });
       const names = entries
-        .filter((e) => !e.isDirectory() && extname(e.name).toLowerCase() === '.wav')
+        .filter((e) => !e.isDirectory() && isAudioFileName(e.name))
         .map((e) => e.name)
         .sort();
-      if (names.length === 0) throw new AudioFileError(input, 'folder holds no .wav files');
+      if (names.length === 0)
+        throw new AudioFileError(input, 'folder holds no audio files (.wav, .aiff, .flac, .ogg, .mp3)');
       files.push(...names.map((n) => join(input, n)));
     } else files.push(input);
   }
