@@ -92,6 +92,32 @@ export interface TrainSettings {
   beta: number;
   /** Source ids to train on; every source of the project when absent. */
   sources?: string[];
+  /**
+   * The backend to train on ('webgpu', 'webgl', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'; see
+   * `backends()`); absent: the engine's choice.
+   */
+  backend?: 'tensorflow-gpu' | 'webgpu' | 'webgl' | 'tensorflow' | 'wasm' | 'cpu';
+}
+
+/** One backend as the training form's picker shows it (ml/browser/availability.ts). */
+export interface BackendChoice {
+  name: string;
+  /** Whether it can be chosen here. */
+  available: boolean;
+  /** Why not, or what to know (a software adapter); null when there is nothing to say. */
+  reason: string | null;
+  /** Whether a GPU would do the work. */
+  gpu: boolean;
+  /** WebGPU / WebGL: the adapter, in words. */
+  adapter: string | null;
+  /** Where it computes: the engine's process, or a Chromium page. */
+  host: 'node' | 'chromium';
+}
+
+export interface BackendChoices {
+  /** What training picks when none is named. */
+  automatic: string;
+  backends: BackendChoice[];
 }
 
 /**
@@ -231,6 +257,8 @@ export interface TrainingRun {
 export interface SessionApi {
   /** Who is answering: versions, the ML backend (GPU or not) and the FFT. */
   hello(): Promise<Hello>;
+  /** Which backends can train here, which one is picked when none is named, and why the others are not. */
+  backends(): Promise<BackendChoices>;
 }
 
 /** Projects: the open project, its sounds, its models' folders and snapshots. */

@@ -106,6 +106,7 @@ interface MethodSpec {
 /** One entry per StudioApi method; the `satisfies` makes a missing or extra method a compile error. */
 export const METHODS = {
   hello: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
+  backends: { args: z.tuple([]), arity: 0, maxBytes: MAX_CALL_BYTES },
   openProject: {
     args: z.tuple([
       z.string().min(1).max(4096).optional(),
@@ -164,6 +165,7 @@ export const METHODS = {
         batch: z.number().int().min(1).max(65536),
         beta: z.number().min(0).max(1000),
         sources: z.array(sourceId).min(1).max(10000).optional(),
+        backend: z.enum(['tensorflow-gpu', 'webgpu', 'webgl', 'tensorflow', 'wasm', 'cpu']).optional(),
       }),
     ]),
     arity: 1,

@@ -22,6 +22,9 @@ function fakeEngine() {
     async hello() {
       return HELLO;
     },
+    async backends() {
+      return { automatic: 'wasm', backends: [] };
+    },
     async openProject(path?: string, _options?: { create?: boolean }, context?: CallContext) {
       seen.push({ method: 'openProject', args: [path], signal: context?.signal });
       if (path === 'hang') {

@@ -375,7 +375,8 @@ export class JobService implements JobsApi {
         },
         epochs: resume ? settings.epochs : undefined,
         frames: DEFAULT_FRAME_SETTINGS,
-        backend: this.#options.backend,
+        // The form's choice (ml/backend.ts names), else the engine's.
+        backend: settings.backend ?? this.#options.backend,
         previewEvery: PREVIEW_EVERY,
         cache,
       },

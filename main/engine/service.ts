@@ -19,6 +19,7 @@ import type {
   SynthesisApi,
 } from '../../common/api.js';
 import type { BackendName } from '../../ml/backend.js';
+import { listBackends } from '../../ml/browser/availability.js';
 import { packageInfo, packageRoot } from '../package-info.js';
 import { AuditionService } from './audition.js';
 import { LiveInputService } from './live.js';
@@ -238,6 +239,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
         ...(await computed),
       };
     },
+    // What can train here: from what is installed and the browser's probe (ml/browser/), without
+    // loading a backend on this thread.
+    backends: () => listBackends(),
     ...bind(projects, PROJECT_METHODS),
     ...bind(jobs, JOB_METHODS),
     ...bind(synthesis, SYNTHESIS_METHODS),

@@ -24,6 +24,8 @@ export const trainingRecordSchema = z.object({
     batch: z.number().int(),
     beta: z.number(),
     sources: z.array(z.string()).optional(),
+    /** The backend the run was asked to train on (ml/backend.ts names); absent: the engine's choice. */
+    backend: z.enum(['tensorflow-gpu', 'webgpu', 'webgl', 'tensorflow', 'wasm', 'cpu']).optional(),
   }),
   /** The files trained on, absolute (what the worker reads). */
   inputs: z.array(z.string()),

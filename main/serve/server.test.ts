@@ -422,6 +422,7 @@ function stubEngine() {
       backend: { name: 'cpu', gpu: false, threads: null },
       fft: '',
     }),
+    backends: async () => ({ automatic: 'wasm', backends: [] }),
     openProject: () => new Promise<never>(() => {}),
     getSourceAudio: async () => ({ sampleRate: 1, samples: new Float32Array(0) }),
     importRecording: () => Promise.reject(new Error('not in this stub')),

@@ -143,6 +143,8 @@ async function main(): Promise<void> {
     await tf.ready();
     device = { tfBackend: tf.getBackend(), adapter: probe.adapter, userAgent: navigator.userAgent };
     const corpus: Corpus = { ...m.corpus };
+    trainer?.dispose();
+    trainer = null;
     trainer = new Trainer(m.config, corpus);
     await applyState(trainer, m.state);
     channel.send({ type: 'ready', device, tensors: tf.memory().numTensors });
