@@ -216,7 +216,8 @@ test("the demo model's map: which colour is which sound, and a readout under the
     /textures\.wav/,
     /vowels\.wav/,
   ]);
-  await canvas.scrollIntoViewIfNeeded();
+  // The whole map on the screen, its readout and hints too (the studio's layout may already show it so).
+  await page.getByTestId('map').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   expect(
     await page.evaluate(() => {
       const c = document.querySelector('canvas[data-points]') as HTMLCanvasElement;
