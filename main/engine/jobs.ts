@@ -28,6 +28,7 @@ import { CHECKPOINT_FILE } from '../../ml/vae/train-protocol.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../ml/vae/trainer.js';
 import { type Project, ProjectError, safeStem } from './project.js';
 import { disconnected } from './serve-api.js';
+import { threadBudget, trainingThreads } from './threads.js';
 import {
   historyOf,
   processAlive,
@@ -47,6 +48,8 @@ interface LiveJob {
   /** The model folder it trains into or exports from. */
   folder: string;
   cancel(): void;
+  /** Training: the threads it holds of the engine's budget (what it asked for, then what it uses). */
+  threads?: number;
 }
 
 const exportRecordSchema = z.object({
@@ -70,6 +73,8 @@ export interface JobServiceOptions {
   project: () => Project;
   emit: (event: StudioEvent) => void;
   backend?: BackendName;
+  /** The engine's thread budget (main/engine/threads.ts); default VAE_STUDIO_THREADS, else every core. */
+  threads?: number;
   /** A run finished and wrote its model, or the number of running trainings changed. */
   onTrainingChange?(project: Project): void;
 }
@@ -89,6 +94,11 @@ export class JobService implements JobsApi {
   /** Running training runs (the thread budget counts them). */
   get trainingCount(): number {
     return [...this.#live.values()].filter((j) => j.info.kind === 'train').length;
+  }
+
+  /** Threads the running trainings hold (the worker pool gets what they leave). */
+  get trainingThreads(): number {
+    return [...this.#live.values()].reduce((n, j) => n + (j.info.kind === 'train' ? (j.threads ?? 1) : 0), 0);
   }
 
   /** Jobs running now. */
@@ -360,6 +370,8 @@ export class JobService implements JobsApi {
     const info: JobInfo = this.#trainingJob(project, model, record);
     Object.assign(info, { state: 'running', error: null, endedAt: null, result: null });
     const history: EpochSummary[] = [...historyOf(record)];
+    // The budget the other trainings leave; the run reports what it uses (its corpus event).
+    const threads = trainingThreads(this.#options.threads ?? threadBudget(), this.trainingThreads);
     const job = startTraining(
       {
         inputs: record.inputs,
@@ -379,6 +391,7 @@ export class JobService implements JobsApi {
         backend: settings.backend ?? this.#options.backend,
         previewEvery: PREVIEW_EVERY,
         cache,
+        threads,
       },
       (event) => {
         const emit = this.#options.emit;
@@ -399,6 +412,9 @@ export class JobService implements JobsApi {
             run: { ...state },
             preview: { epoch: event.epoch, samples: event.samples, sampleRate: event.sampleRate },
           });
+        } else if (event.type === 'corpus') {
+          const held = this.#live.get(id);
+          if (held) held.threads = event.threads;
         } else if (event.type === 'epoch') {
           state.epoch = event.report.epoch;
           // A resumed run repeats no epoch: anything at or after this one is from before the restart.
@@ -412,7 +428,7 @@ export class JobService implements JobsApi {
         }
       },
     );
-    const live: LiveJob = { info, folder, cancel: () => job.cancel() };
+    const live: LiveJob = { info, folder, cancel: () => job.cancel(), threads };
     this.#live.set(id, live);
     this.#options.onTrainingChange?.(project);
     this.#announce(info);

@@ -166,13 +166,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const grants = new PathGrants();
   const pool: WorkerPool = new WorkerPool(
     workerUrl('./compute-worker.js', import.meta.url),
-    () => poolSize(budget, jobs.trainingCount),
+    () => poolSize(budget, jobs.trainingThreads),
     { backend },
   );
   const jobs: JobService = new JobService({
     project: current,
     emit,
     backend,
+    threads: budget,
     onTrainingChange: (project) => void projects.announce(project).catch(() => undefined),
   });
   const auditions = new AuditionService(current, emit, { backend, idleMs: options.auditionIdleMs });
