@@ -128,4 +128,14 @@ test('OSC moves the window’s point and latches its audition on and off', async
   await expect(latency).toBeVisible();
   await ask('/vae/audition', 0);
   await expect(latency).toBeHidden({ timeout: 10_000 });
+
+  // The live input follows too: its mix, and on and off (the fake microphone plays a WAV).
+  const liveInput = page.getByTestId('live-input');
+  await ask('/vae/mix', 0.25);
+  await expect(liveInput).toContainText('25 % wet');
+  await ask('/vae/live', 1);
+  const toggle = liveInput.locator('button[aria-pressed]');
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true', { timeout: 20_000 });
+  await ask('/vae/live', 0);
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false', { timeout: 10_000 });
 });
