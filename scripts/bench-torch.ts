@@ -50,7 +50,7 @@ async function resynthesisSc(folder: string, files: string[]): Promise<number> {
     const scs: number[] = [];
     for (const file of files) {
       const x = (await loadAudioFile(file)).samples;
-      const y = resynthesize(model, x, stft, { method: 'source' }).samples;
+      const y = resynthesize(model, x, stft, { method: 'source' }).audio;
       scs.push(spectralConvergence(magnitudes(stft.forward(x)), magnitudes(stft.forward(y)))!);
     }
     return scs.reduce((s, v) => s + v, 0) / scs.length;
