@@ -1,13 +1,14 @@
-// What is drawn over the latent map's points: grid and tick labels, axis titles, the ±2σ box, the
+// What is drawn over the latent map's points: grid and tick labels, axis titles, the grid export's box, the
 // played stretch, snapshots, the edited point, the sound being played, the hovered frame and the
 // live audition's place. A 2D canvas redrawn with the points in the same animation frame, so the
 // two never disagree while panning; an SVG overlay re-laid out per frame cost more than the
 // 200,000 points themselves in software rendering.
+import { GRID_SPAN } from '../../../common/api.js';
 import { formatTick, niceTicks } from './map-ticks.js';
 import { toScreen, visibleExtent, type Size, type View } from './map-view.js';
 
 export interface OverlayItems {
-  /** Standard deviations along the two axes (the ±2σ box; the axis titles). */
+  /** Standard deviations along the two axes (the grid export's box; the axis titles). */
   std: [number, number];
   cursor: [number, number];
   snapshots: { name: string; p1: number; p2: number }[];
@@ -110,14 +111,14 @@ export function drawOverlay(
   label(`↑ axis 2 (σ ${items.std[1].toFixed(2)})`, 8, 16, '#c4cad6', 'left', title);
 
   // The box a grid export spans.
-  const [bx0, by0] = at(-2 * items.std[0], 2 * items.std[1]);
-  const [bx1, by1] = at(2 * items.std[0], -2 * items.std[1]);
+  const [bx0, by0] = at(-GRID_SPAN * items.std[0], GRID_SPAN * items.std[1]);
+  const [bx1, by1] = at(GRID_SPAN * items.std[0], -GRID_SPAN * items.std[1]);
   ctx.setLineDash([4, 4]);
   ctx.strokeStyle = 'rgb(255 255 255 / 0.3)';
   ctx.strokeRect(Math.round(bx0) + 0.5, Math.round(by0) + 0.5, Math.round(bx1 - bx0), Math.round(by1 - by0));
   ctx.setLineDash([]);
   label(
-    '±2σ: the grid export’s span',
+    `±${GRID_SPAN}σ: the grid export’s span`,
     bx0 + 4,
     by0 - 4,
     'rgb(255 255 255 / 0.5)',
