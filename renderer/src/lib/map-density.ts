@@ -45,17 +45,20 @@ export function densityImage(
   const cell = Math.max(x1 - x0, y1 - y0, 1e-9) / (bins - 1);
   const width = Math.max(1, Math.floor((x1 - x0) / cell) + 1);
   const height = Math.max(1, Math.floor((y1 - y0) / cell) + 1);
-  // Half a cell of border, so that the extreme points sit in the middle of their bins.
-  x0 -= cell / 2;
-  y0 -= cell / 2;
+  // The grid is a little larger than the data (by at most a cell): centre it on the data, so the
+  // extreme points lie inside their bins on both sides.
+  const padX = (width * cell - (x1 - x0)) / 2;
+  const padY = (height * cell - (y1 - y0)) / 2;
+  x0 -= padX;
+  y0 -= padY;
   x1 = x0 + width * cell;
   y1 = y0 + height * cell;
   const count = new Uint32Array(width * height);
   const sum = new Float64Array(3 * width * height);
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(xs[i]) || !Number.isFinite(ys[i])) continue;
-    const c = Math.min(width - 1, Math.floor((xs[i] - x0) / cell));
-    const r = Math.min(height - 1, Math.floor((y1 - ys[i]) / cell));
+    const c = Math.min(width - 1, Math.max(0, Math.floor((xs[i] - x0) / cell)));
+    const r = Math.min(height - 1, Math.max(0, Math.floor((y1 - ys[i]) / cell)));
     const b = r * width + c;
     count[b]++;
     sum[3 * b] += rgba[4 * i];
