@@ -8,7 +8,8 @@ test('hears the map while the pointer moves, and says how late the sound is', as
   await expect(canvas).toHaveAttribute('data-points', /^\d+$/, { timeout: 30_000 });
   await page.getByLabel('Hear while moving').check();
   const latency = page.getByTestId('latency');
-  await expect(latency).toContainText('move over the map to measure');
+  // The first start loads the audio worklet and the model in the audition worker.
+  await expect(latency).toContainText('move over the map to measure', { timeout: 20_000 });
   // The pointer must be over the map on screen: bring all of it into view first.
   await canvas.scrollIntoViewIfNeeded();
   const box = (await canvas.boundingBox())!;
@@ -38,7 +39,7 @@ test('a live audition the engine ends by itself stops here and says why', async 
 }) => {
   test.skip(served.app !== null, 'the second window here is a browser page on serve');
   await page.goto(served.url);
-  await expect(page.getByTestId('source').first()).toBeVisible();
+  await expect(page.getByTestId('source').first()).toBeVisible({ timeout: 15_000 });
   // A model of its own to delete (the demo's stays for the other specs).
   await page.getByRole('tab', { name: 'Training' }).click();
   await page.getByLabel('Name', { exact: true }).fill('short-lived');

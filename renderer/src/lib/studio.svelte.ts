@@ -60,6 +60,8 @@ export class Studio {
   exports = $state.raw<ProjectSettings['exports']>([]);
   /** The map's view and colouring as last reported (restored after a reload where the map takes them). */
   mapState = $state.raw<ProjectSettings['map']>(null);
+  /** What played last, once it has ended (the bottom bar says "Played …", not a stale "Playing …"). */
+  lastHeard = $state<string | null>(null);
   /** Master volume, 0..1 (the app's settings keep it). */
   volume = $state(0.8);
   readonly player = new Player();
@@ -91,6 +93,7 @@ export class Studio {
     this.volume = this.player.volume;
     if (this.#app.output) void this.player.setOutput(this.#app.output).catch(() => undefined);
     this.player.onEnded = () => {
+      this.lastHeard = this.nowPlaying;
       this.sounds.playing = null;
       this.listening.ended();
       // What was heard has ended: the line says so instead of going stale.
