@@ -35,5 +35,6 @@ test('resynthesizes a sound, plays A and B, and moves it in latent space', async
   await panel.getByLabel('Phase', { exact: true }).selectOption('pghi-gl');
   await panel.getByRole('button', { name: 'Resynthesize' }).click();
   await expect(result).toHaveText(/^vowels\.wav: 4\.00 s/, { timeout: 30_000 });
+  await expect(panel.getByText('Resynthesizing…')).toHaveCount(0, { timeout: 30_000 });
   await page.screenshot({ path: 'docs/screenshots/resynth.png' });
 });
