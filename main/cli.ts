@@ -15,6 +15,8 @@ import { Stft, magnitudes } from '../ml/synth/stft.js';
 import { ModelFolderError } from '../ml/vae/folder.js';
 import { MAX_LATENT, MIN_LATENT, PRESET_NAMES } from '../ml/vae/model.js';
 import { DEFAULT_TRAIN_CONFIG } from '../ml/vae/trainer.js';
+import { threadsFor } from '../ml/vae/data-parallel.js';
+import { THREADS_ENV, threadBudget, threadsFromEnv } from '../ml/threads.js';
 import { exportSounds, interpolate, resynth, sample } from './commands/generate.js';
 import { stream } from './commands/stream.js';
 import { type TrainOptions, train } from './commands/train.js';
@@ -77,6 +79,12 @@ async function info(options: { json?: boolean }): Promise<void> {
     platform: `${process.platform}-${process.arch}`,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
+    // The thread budget, and how many threads a training with the default batch splits it over here.
+    threads: {
+      budget: threadBudget(),
+      from: threadsFromEnv() !== null ? THREADS_ENV : 'cores',
+      training: threadsFor(threadBudget(), DEFAULT_TRAIN_CONFIG.batch, backend.name),
+    },
     fft: fft.implementation,
     frames: DEFAULT_FRAME_SETTINGS,
     phaseMethods: PHASE_METHODS,
@@ -90,6 +98,7 @@ async function info(options: { json?: boolean }): Promise<void> {
       `cpu:           ${result.cpu} × ${result.cores}`,
       `backend:       ${result.backend.name}${result.backend.gpu ? ' (GPU)' : ' (no GPU)'}${result.backend.threads ? `, ${result.backend.threads} thread${result.backend.threads > 1 ? 's' : ''}` : ''}${result.backend.host === 'chromium' ? `, in ${result.backend.browser?.path ?? 'a browser'}` : ''}`,
       ...result.backend.unavailable.map((u) => `               ${u.name} unavailable: ${u.reason}`),
+      `threads:       ${result.threads.budget} (${result.threads.from === 'cores' ? `every core; ${THREADS_ENV} caps it` : `${THREADS_ENV}`}); training splits each batch over ${result.threads.training} thread${result.threads.training > 1 ? 's' : ''}`,
       `fft:           ${result.fft}`,
       `frames:        ${s.bins} bins, ${s.windowSize}-sample Hann window, hop ${s.hop}, ${s.sampleRate} Hz, floor ${s.floorDb} dB`,
       `phase methods: ${result.phaseMethods.join(', ')}`,

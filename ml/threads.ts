@@ -5,9 +5,13 @@ import { availableParallelism } from 'node:os';
 
 export const THREADS_ENV = 'VAE_STUDIO_THREADS';
 
+/** VAE_STUDIO_THREADS when it is a whole number ≥ 1, else null. */
+export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | null {
+  const raw = env[THREADS_ENV];
+  return raw !== undefined && /^\d+$/.test(raw.trim()) && Number(raw) >= 1 ? Number(raw) : null;
+}
+
 /** VAE_STUDIO_THREADS when it is a whole number ≥ 1, else every core the machine has. */
 export function threadBudget(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[THREADS_ENV];
-  if (raw !== undefined && /^\d+$/.test(raw.trim()) && Number(raw) >= 1) return Number(raw);
-  return availableParallelism();
+  return threadsFromEnv(env) ?? availableParallelism();
 }

@@ -203,6 +203,13 @@ it('info --json names the backend (no GPU here), the FFT and the phase methods',
   expect(r.json).toMatchObject({ phaseMethods: ['source', 'griffinlim', 'pghi', 'pghi-gl', 'rtpghi'] });
   expect(['pffft-simd', 'pffft', 'fft.js']).toContain(r.json!.fft);
   expect(runCli(['info', '--json'], { env: { VAE_STUDIO_FFT: 'fft.js' } }).json!.fft).toBe('fft.js');
+  // The thread budget: every core, or VAE_STUDIO_THREADS; a default batch (256) splits over it on wasm.
+  expect(r.json!.threads).toMatchObject({ from: 'cores', budget: r.json!.cores });
+  expect(runCli(['info', '--json'], { env: { VAE_STUDIO_THREADS: '3' } }).json!.threads).toEqual({
+    budget: 3,
+    from: 'VAE_STUDIO_THREADS',
+    training: 3,
+  });
 });
 
 /** Exit 2, one line on stderr naming `path` (and matching `reason`), nothing on stdout. */
