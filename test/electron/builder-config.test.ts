@@ -1,18 +1,30 @@
-// electron-builder.yml against electron-builder's own JSON schema (app-builder-lib's scheme.json,
+// electron.config.ts against electron-builder's own JSON schema (app-builder-lib's scheme.json,
 // the one electron-builder validates with), and the fields the app depends on.
 import { Ajv } from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import electronConfig from '../../electron.config.js';
 import { packageRoot } from '../../main/package-info.js';
 
 const root = packageRoot();
 const require = createRequire(import.meta.url);
-const config = parse(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// A plain-data copy, as electron-builder validates it.
+const config = JSON.parse(JSON.stringify(electronConfig)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe('electron-builder.yml', () => {
+describe('electron.config.ts', () => {
+  it('is the configuration `npm run dist` passes, and the only one', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      build?: unknown;
+    };
+    expect(pkg.scripts.dist).toContain('--config electron.config.ts');
+    expect(pkg.build).toBeUndefined();
+    for (const other of ['electron-builder.yml', 'electron-builder.yaml', 'electron-builder.json'])
+      expect(existsSync(join(root, other))).toBe(false);
+  });
+
   it("is valid against electron-builder's schema", () => {
     const schema = JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8'));
     const ajv = new Ajv({ allErrors: true, strict: false });
@@ -41,6 +53,10 @@ describe('electron-builder.yml', () => {
       ]),
     );
     expect(config.files).toContain('dist/renderer/**');
+    // The compute page of the hidden compute window (WebGPU / WebGL training).
+    expect(config.files).toEqual(
+      expect.arrayContaining(['dist/browser/compute.html', 'dist/browser/compute-page.js']),
+    );
     expect(config.files).toContain('assets/icon.png');
     expect(config.extraResources).toEqual([{ from: 'assets/demo', to: 'assets/demo' }]);
     // main/electron/layout.ts looks for these paths.
@@ -76,7 +92,12 @@ describe('electron-builder.yml', () => {
     expect(config.mac.entitlementsInherit).toBe('build/entitlements.mac.plist');
     const plist = readFileSync(join(root, config.mac.entitlements), 'utf8');
     const keys = [...plist.matchAll(/<key>([^<]+)<\/key>\s*<true\/>/g)].map((m) => m[1]);
-    expect(keys.sort()).toEqual(['com.apple.security.cs.allow-jit', 'com.apple.security.device.audio-input']);
+    expect(keys.sort()).toEqual([
+      'com.apple.security.cs.allow-jit',
+      // Native addons (tfjs-node) load under the hardened runtime.
+      'com.apple.security.cs.disable-library-validation',
+      'com.apple.security.device.audio-input',
+    ]);
   });
 
   it('signs and notarises only from the environment', () => {
@@ -84,7 +105,7 @@ describe('electron-builder.yml', () => {
     // set, unless `notarize: false`; credentials never live in this file.
     expect(config.mac).not.toHaveProperty('notarize');
     expect(config.forceCodeSigning).toBe(false);
-    const text = readFileSync(join(root, 'electron-builder.yml'), 'utf8');
+    const text = readFileSync(join(root, 'electron.config.ts'), 'utf8');
     for (const name of ['CSC_LINK', 'APPLE_ID', 'APPLE_APP_SPECIFIC_PASSWORD', 'APPLE_TEAM_ID']) {
       expect(text).toContain(name);
     }
@@ -102,6 +123,8 @@ describe('electron-builder.yml', () => {
       enableNodeCliInspectArguments: false,
       onlyLoadAppFromAsar: true,
       enableEmbeddedAsarIntegrityValidation: true,
+      // Flipped fuses break the ad-hoc signature: an unsigned arm64 build is killed at launch without this.
+      resetAdHocDarwinSignature: true,
     });
   });
 });
