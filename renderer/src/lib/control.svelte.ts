@@ -211,7 +211,8 @@ export class ControlLink {
   reportLive(on: boolean, mix: number): void {
     this.live = on;
     this.mix = mix;
-    this.#report({ live: on, mix });
+    // Not activity by itself (a panel mounting reports too); clicks and keys already are.
+    this.#report({ live: on, mix, active: false });
   }
 
   #onEvent(event: StudioEvent): void {
