@@ -279,12 +279,23 @@ export interface ProjectsApi {
   /** A source of the current project, mono at the project's rate (decoded in a worker thread). */
   getSourceAudio(id: string): Promise<SourceAudio>;
   /**
-   * Copies a WAV file into the current project. `name` is the file's own name (it names the file
+   * Copies an audio file (WAV, AIFF, FLAC, Ogg Vorbis or MP3) into the current project. `name` is the file's own name (it names the file
    * in errors and, made safe, in sources/). A file that cannot be used is refused with an
    * AudioFileError naming it and the reason; the project is then unchanged. The file is decoded and
    * checked in a worker thread, so other calls are answered meanwhile.
    */
   importSource(name: string, bytes: Uint8Array): Promise<SourceInfo>;
+  /**
+   * A file too big for one message, uploaded in pieces (the browser's import): beginUpload gives a
+   * token; uploadChunk takes the pieces in order, each at its byte offset and at most
+   * MAX_UPLOAD_CHUNK_BYTES, written straight to a hidden file in sources/ (no limit but the disk);
+   * finishUpload decodes it from there in a worker, as importSource checks bytes, and adds it;
+   * cancelUpload, a refused piece or a refused file leave nothing behind.
+   */
+  beginUpload(name: string, size: number): Promise<string>;
+  uploadChunk(upload: string, offset: number, bytes: Uint8Array): Promise<void>;
+  finishUpload(upload: string): Promise<SourceInfo>;
+  cancelUpload(upload: string): Promise<void>;
   /**
    * Adds a microphone recording (mono samples at `sampleRate`) to the project as a source:
    * silence trimmed from both ends, written as a 24-bit WAV named after `name`.

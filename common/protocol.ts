@@ -17,8 +17,10 @@ import type { StudioApi, StudioEvent, StudioMethod } from './api.js';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** The largest WAV file importSource takes. */
+/** The largest file importSource takes in one message; bigger ones go by beginUpload/uploadChunk. */
 export const MAX_IMPORT_BYTES = 64 * MiB;
+/** The largest piece uploadChunk takes. */
+export const MAX_UPLOAD_CHUNK_BYTES = 8 * MiB;
 /** Every message but an import is far smaller than this. */
 export const MAX_CALL_BYTES = 1 * MiB;
 /** The most any single message may be on any transport: an import plus room for its envelope. */
@@ -132,6 +134,26 @@ export const METHODS = {
     arity: 2,
     maxBytes: MAX_MESSAGE_BYTES,
   },
+  beginUpload: {
+    args: z.tuple([z.string().min(1).max(255), z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)]),
+    arity: 2,
+    maxBytes: MAX_CALL_BYTES,
+  },
+  uploadChunk: {
+    args: z.tuple([
+      z.string().min(1).max(64),
+      z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      z
+        .custom<Uint8Array>((b) => b instanceof Uint8Array, { message: 'expected a Uint8Array of bytes' })
+        .refine((b) => b.byteLength >= 1 && b.byteLength <= MAX_UPLOAD_CHUNK_BYTES, {
+          message: `a piece must have 1 byte to ${MAX_UPLOAD_CHUNK_BYTES / MiB} MiB`,
+        }),
+    ]),
+    arity: 3,
+    maxBytes: MAX_UPLOAD_CHUNK_BYTES + 64 * KiB,
+  },
+  finishUpload: { args: z.tuple([z.string().min(1).max(64)]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  cancelUpload: { args: z.tuple([z.string().min(1).max(64)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   importRecording: {
     args: z.tuple([
       z.string().min(1).max(255),

@@ -45,6 +45,10 @@ function fakeEngine() {
       return { id: name, name, durationSeconds: bytes.length, sampleRate: 1, channels: 1, warnings: [] };
     },
     async removeSource() {},
+    beginUpload: () => Promise.reject(new Error('not in this fake')),
+    uploadChunk: () => Promise.reject(new Error('not in this fake')),
+    finishUpload: () => Promise.reject(new Error('not in this fake')),
+    cancelUpload: () => Promise.reject(new Error('not in this fake')),
     renameSource: () => Promise.reject(new Error('not in this fake')),
     findSource: () => Promise.reject(new Error('not in this fake')),
     getModelTraining: () => Promise.reject(new Error('not in this fake')),

@@ -95,6 +95,20 @@ const ops: Record<string, Op> = {
     };
   },
 
+  /** decode for a file already on disk (an upload, a path), read a piece at a time; errors name `name`. */
+  async decodeFile([path, name, sampleRate]) {
+    const audio = await loadAudioFile(path as string, {
+      sampleRate: sampleRate as number,
+      name: name as string,
+    });
+    return {
+      durationSeconds: audio.durationSeconds,
+      sourceRate: audio.sourceRate,
+      channels: audio.channels,
+      warnings: audio.warnings,
+    };
+  },
+
   /** A recording as the WAV file it becomes (trimmed, 24-bit). */
   async recording([samples, sampleRate]) {
     return recordingToWav(samples as Float32Array, sampleRate as number);

@@ -21,7 +21,7 @@ import { cp, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { isAudioFileName } from '../../ml/audio/decoders.js';
-import { writeFileAtomic } from '../../ml/audio/files.js';
+import { moveFile, writeFileAtomic } from '../../ml/audio/files.js';
 import { decodeAudio, loadAudioFile, type LoadedAudio } from '../../ml/audio/load.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
 import { studioSchema } from '../../ml/vae/folder.js';
@@ -344,6 +344,41 @@ export class Project {
     });
   }
 
+  /**
+   * A hidden file in sources/ for an upload in progress (`.upload-<token>.partial`, token made of
+   * letters and digits), checked to stay inside the project.
+   */
+  async uploadPath(token: string): Promise<string> {
+    if (!/^[A-Za-z0-9]{1,64}$/.test(token))
+      throw new ProjectError(`${JSON.stringify(token)} is not an upload token`);
+    return this.resolveInside('sources', `.upload-${token}.partial`);
+  }
+
+  /**
+   * addSource for a file already on disk inside sources/ (a finished upload, decoded elsewhere):
+   * it is moved, not copied, under a safe name that is not taken.
+   */
+  async addSourceFile(
+    name: string,
+    file: string,
+    audio: DecodedInfo,
+    signal?: AbortSignal,
+  ): Promise<SourceInfo> {
+    signal?.throwIfAborted();
+    return this.serialised(async () => {
+      signal?.throwIfAborted();
+      const id = await this.placeFile(safeFileName(name), file);
+      const entry = sourceEntry(id, name, audio);
+      try {
+        await this.save({ ...this.data, sources: [...this.data.sources, entry] }, true);
+      } catch (err) {
+        await rm(await this.sourcePath(id), { force: true });
+        throw err;
+      }
+      return toSourceInfo(entry);
+    });
+  }
+
   async removeSource(id: string): Promise<void> {
     await this.serialised(async () => {
       this.entry(id);
@@ -515,7 +550,7 @@ export class Project {
    * sources/ is checked to be inside; a name in it is only ever created (never written through),
    * so anything already there under that name — a file, a link — is skipped, not followed.
    */
-  private async placeFile(wanted: string, bytes: Uint8Array): Promise<string> {
+  private async placeFile(wanted: string, bytes: Uint8Array | string): Promise<string> {
     const folder = await this.resolveInside('sources');
     const ext = wanted.slice(wanted.lastIndexOf('.'));
     const stem = wanted.slice(0, -ext.length);
@@ -525,7 +560,8 @@ export class Project {
       // Case-insensitive, as macOS and Windows compare names.
       if (taken.has(candidate.toLowerCase())) continue;
       try {
-        await writeFileAtomic(join(folder, candidate), bytes, { overwrite: false });
+        if (typeof bytes === 'string') await moveFile(bytes, join(folder, candidate), { overwrite: false });
+        else await writeFileAtomic(join(folder, candidate), bytes, { overwrite: false });
         return candidate;
       } catch (err) {
         // A file of that name that project.json does not list (left by hand): keep it, go on.

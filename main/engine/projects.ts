@@ -1,6 +1,8 @@
 // The projects service: which project is open, its sounds, its models' folders and snapshots.
 // Decoding, resampling and analysis go to the pool; renaming and deleting a model first ask the
 // engine's other services (through ModelHooks) whether the model is in use, and tell them after.
+import { randomBytes } from 'node:crypto';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type {
   CallContext,
@@ -15,7 +17,7 @@ import type {
 } from '../../common/api.js';
 import { AudioFileError } from '../../ml/audio/errors.js';
 import type { WorkerPool } from './pool.js';
-import { ensureDemoProject, Project, ProjectError } from './project.js';
+import { ensureDemoProject, Project, ProjectError, type DecodedInfo } from './project.js';
 import { RecentProjects } from './recent.js';
 import { readSnapshots, writeSnapshots } from './snapshots.js';
 import { processAlive, readTrainingRecord } from './training-record.js';
@@ -29,6 +31,21 @@ export interface ModelHooks {
   deleting(folder: string): void;
   /** A project was opened (runs its engine died in are resumed or offered). */
   opened(project: Project): Promise<void>;
+}
+
+/** At most this many uploads at once, engine-wide. */
+const MAX_UPLOADS = 8;
+
+/** A file arriving in pieces, written to a hidden file in its project's sources/. */
+interface Upload {
+  name: string;
+  size: number;
+  received: number;
+  path: string;
+  handle: FileHandle;
+  project: Project;
+  /** The last write, so pieces land one after another. */
+  writing: Promise<void>;
 }
 
 export interface ProjectsOptions {
@@ -45,6 +62,8 @@ export class ProjectService implements ProjectsApi {
   readonly #recent: RecentProjects;
   #project: Project | null = null;
   #disposed = false;
+  /** Uploads in progress (beginUpload .. finishUpload or cancelUpload), by token. */
+  readonly #uploads = new Map<string, Upload>();
   /** One demo copy at a time, even when two windows open it together. */
   #demoCopy: Promise<void> | null = null;
 
@@ -128,6 +147,84 @@ export class ProjectService implements ProjectsApi {
     const info = await target.addSource(name, bytes, audio, context?.signal);
     await this.announce(target);
     return info;
+  }
+
+  async beginUpload(name: string, size: number): Promise<string> {
+    const project = this.current();
+    if (this.#uploads.size >= MAX_UPLOADS)
+      throw new ProjectError(`${name}: ${MAX_UPLOADS} uploads are in progress already; finish or cancel one`);
+    const token = randomBytes(12).toString('hex');
+    const path = await project.uploadPath(token);
+    const handle = await open(path, 'wx');
+    this.#uploads.set(token, { name, size, received: 0, path, handle, project, writing: Promise.resolve() });
+    return token;
+  }
+
+  async uploadChunk(token: string, offset: number, bytes: Uint8Array): Promise<void> {
+    const upload = this.#upload(token);
+    const write = upload.writing.then(async () => {
+      if (offset !== upload.received)
+        throw new ProjectError(`${upload.name}: piece at byte ${offset}, expected byte ${upload.received}`);
+      if (upload.received + bytes.length > upload.size)
+        throw new ProjectError(`${upload.name}: more bytes than the ${upload.size} announced`);
+      let done = 0;
+      while (done < bytes.length) {
+        const { bytesWritten } = await upload.handle.write(bytes, done, bytes.length - done, offset + done);
+        done += bytesWritten;
+      }
+      upload.received += bytes.length;
+    });
+    upload.writing = write.catch(() => undefined);
+    try {
+      await write;
+    } catch (err) {
+      await this.cancelUpload(token);
+      throw err;
+    }
+  }
+
+  async finishUpload(token: string, context?: CallContext): Promise<SourceInfo> {
+    const upload = this.#upload(token);
+    this.#uploads.delete(token);
+    try {
+      await upload.writing;
+      await upload.handle.close();
+      if (upload.received !== upload.size)
+        throw new ProjectError(`${upload.name}: ${upload.received} of ${upload.size} bytes arrived`);
+      // Decoded from the disk in a worker, a piece at a time: memory does not grow with the file.
+      const audio = await this.#pool.run<DecodedInfo>(
+        'decodeFile',
+        [upload.path, upload.name, upload.project.sampleRate],
+        {
+          signal: context?.signal,
+        },
+      );
+      context?.signal.throwIfAborted();
+      const info = await upload.project.addSourceFile(upload.name, upload.path, audio, context?.signal);
+      await this.announce(upload.project);
+      return info;
+    } finally {
+      await upload.handle.close().catch(() => undefined);
+      await rm(upload.path, { force: true });
+    }
+  }
+
+  async cancelUpload(token: string): Promise<void> {
+    const upload = this.#uploads.get(token);
+    if (!upload) return;
+    this.#uploads.delete(token);
+    await upload.writing;
+    await upload.handle.close().catch(() => undefined);
+    await rm(upload.path, { force: true });
+  }
+
+  #upload(token: string): Upload {
+    const upload = this.#uploads.get(token);
+    if (!upload)
+      throw new ProjectError(
+        `no upload ${JSON.stringify(token)} in progress (finished, cancelled or unknown)`,
+      );
+    return upload;
   }
 
   async importRecording(
@@ -216,5 +313,6 @@ export class ProjectService implements ProjectsApi {
   dispose(): void {
     this.#disposed = true;
     this.#project = null;
+    for (const token of [...this.#uploads.keys()]) void this.cancelUpload(token).catch(() => undefined);
   }
 }

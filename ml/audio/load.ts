@@ -29,6 +29,8 @@ export interface LoadOptions {
   sampleRate?: Hertz;
   /** Fewer samples than this at sampleRate are refused; default 512, one analysis window. */
   minSamples?: Samples;
+  /** loadAudioFile: the name errors and `file` give (the path when absent). */
+  name?: string;
 }
 
 const DEFAULT_SAMPLE_RATE: Hertz = 22050;
@@ -58,8 +60,9 @@ export async function decodeAudio(
 export async function loadAudioFile(path: string, opts: LoadOptions = {}): Promise<LoadedAudio> {
   const { sampleRate, minSamples } = checkOptions(opts);
   const mono = new MonoAt(sampleRate);
-  const info = await decodeFile(path, path, mono.sink);
-  return finish(path, info, mono.end(), sampleRate, minSamples);
+  const name = opts.name ?? path;
+  const info = await decodeFile(path, name, mono.sink);
+  return finish(name, info, mono.end(), sampleRate, minSamples);
 }
 
 function checkOptions(opts: LoadOptions): { sampleRate: Hertz; minSamples: Samples } {
