@@ -1,6 +1,11 @@
 import type { Player } from './player.js';
 import type { ProjectSummary, SourceInfo, StudioClient } from './types.js';
 
+/** Files bigger than this go up in pieces (the API takes at most 64 MiB in one message). */
+const UPLOAD_ABOVE_BYTES = 32 * 1024 * 1024;
+/** Each piece: at most the API's MAX_UPLOAD_CHUNK_BYTES. */
+const UPLOAD_PIECE_BYTES = 8 * 1024 * 1024;
+
 export interface SoundDetail {
   id: string;
   audio: { samples: Float32Array; sampleRate: number };
@@ -27,6 +32,9 @@ export class Sounds {
   /** Files the last imports refused, each with the reason (the rest of the project is untouched). */
   problems = $state<ImportProblem[]>([]);
   importing = $state(0);
+  /** A big file going up in pieces: its name and how many of its bytes have gone (null when none). */
+  upload = $state<{ file: string; sent: number; total: number } | null>(null);
+  #cancelUpload = false;
   /** What went wrong with a sound's play, rename or removal, with the sound's id. */
   error = $state<{ id: string | null; message: string } | null>(null);
   readonly #player: Player;
@@ -95,7 +103,7 @@ export class Sounds {
   }
 
   /**
-   * Imports WAV files (from a picker or a drop) one after another; refusals are listed, not thrown.
+   * Imports audio files (from a picker or a drop) one after another; refusals are listed, not thrown.
    * `ask` is asked before a file whose content the project has already (under `existing`'s name).
    */
   async importFiles(
@@ -108,6 +116,11 @@ export class Sounds {
     this.importing += list.length;
     for (const file of list) {
       try {
+        if (file.size > UPLOAD_ABOVE_BYTES) {
+          await this.#uploadFile(client, file);
+          this.problems = this.problems.filter((p) => p.file !== file.name);
+          continue;
+        }
         const bytes = new Uint8Array(await file.arrayBuffer());
         const same = known().length > 0 ? await client.findSource(await contentHash(bytes)) : null;
         if (same && !ask(file.name, same.name)) {
@@ -128,6 +141,35 @@ export class Sounds {
       } finally {
         this.importing--;
       }
+    }
+  }
+
+  /** Stops the upload in progress; the engine keeps nothing of it. */
+  cancelUpload(): void {
+    if (this.upload) this.#cancelUpload = true;
+  }
+
+  /**
+   * A file too big for one message goes up in pieces read from the disk one at a time (the page
+   * never holds it whole), with progress; the engine decodes and checks it when all has arrived.
+   */
+  async #uploadFile(client: StudioClient, file: File): Promise<void> {
+    this.#cancelUpload = false;
+    this.upload = { file: file.name, sent: 0, total: file.size };
+    const token = await client.beginUpload(file.name, file.size);
+    try {
+      for (let at = 0; at < file.size; at += UPLOAD_PIECE_BYTES) {
+        if (this.#cancelUpload) throw new Error(`${file.name}: cancelled`);
+        const piece = new Uint8Array(await file.slice(at, at + UPLOAD_PIECE_BYTES).arrayBuffer());
+        await client.uploadChunk(token, at, piece);
+        this.upload = { file: file.name, sent: at + piece.length, total: file.size };
+      }
+      await client.finishUpload(token);
+    } catch (err) {
+      await client.cancelUpload(token).catch(() => undefined);
+      throw err;
+    } finally {
+      this.upload = null;
     }
   }
 
