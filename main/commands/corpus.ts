@@ -400,18 +400,29 @@ export async function importModel(dir: string, options: ImportModelOptions): Pro
         ? { ...(h.heldOut as object), elbo: -Number((h.heldOut as { total: number }).total) }
         : null,
     })) as unknown as EpochReport[];
-    await writeModel(trainer, out, {
-      frames: json.frames,
-      backend: `pytorch-${weights.backend === 'nccl' ? 'cuda' : weights.device.startsWith('cuda') ? 'cuda' : 'cpu'} (${weights.processes} processes, ${weights.backend})`,
-      seconds: weights.seconds,
-      history: [...history, final],
-      config: {
-        ...config,
-        trainedBy: 'torch.distributed',
-        processes: weights.processes,
-        torch: weights.torch,
-      },
-    });
+    // Written beside the target and renamed into place: a failure leaves no half-written model.
+    const staging = join(
+      dirname(out),
+      `.${basename(out).slice(0, 100)}.partial-${randomBytes(6).toString('hex')}`,
+    );
+    try {
+      await writeModel(trainer, staging, {
+        frames: json.frames,
+        backend: `pytorch-${weights.backend === 'nccl' ? 'cuda' : weights.device.startsWith('cuda') ? 'cuda' : 'cpu'} (${weights.processes} processes, ${weights.backend})`,
+        seconds: weights.seconds,
+        history: [...history, final],
+        config: {
+          ...config,
+          trainedBy: 'torch.distributed',
+          processes: weights.processes,
+          torch: weights.torch,
+        },
+      });
+      if (existsSync(out)) await rmdir(out);
+      await rename(staging, out);
+    } finally {
+      await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    }
     const result = {
       model: out,
       epochs: weights.epochs,
