@@ -52,6 +52,8 @@ test('cancels at the next batch and resumes from the checkpoint', async ({ page,
   await expect(resume).toBeVisible();
   await resume.click();
   await expect(page.getByRole('button', { name: 'Cancel training' })).toBeVisible();
+  // The curve so far stays on the chart: the resumed run adds to it.
+  expect(Number(await chart.getAttribute('data-epochs'))).toBeGreaterThanOrEqual(stopped);
   // It goes on from where it stopped, not from epoch 0.
   await expect(status).toContainText(new RegExp(`epoch ${stopped + 2} of 500`), { timeout: 30_000 });
   await page.getByRole('button', { name: 'Cancel training' }).click();
