@@ -39,6 +39,25 @@ const streams = new LiveStreams(
   { idleMs },
 );
 
+/** Input not yet run, per stream: the clock at its first sample, and the chunks in order. */
+const pending = new Map<number, { sentAt: number; chunks: Float32Array[] }>();
+let draining = false;
+
+function drain(): void {
+  draining = false;
+  const work = [...pending];
+  pending.clear();
+  for (const [stream, { sentAt, chunks }] of work) {
+    const samples = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      samples.set(c, at);
+      at += c.length;
+    }
+    streams.input(stream, samples, sentAt);
+  }
+}
+
 async function start(message: Extract<ToLiveWorker, { type: 'start' }>): Promise<void> {
   try {
     await initBackend(backend);
@@ -62,9 +81,18 @@ port.on('message', (message: ToLiveWorker) => {
     case 'start':
       void start(message);
       break;
-    case 'input':
-      streams.input(message.stream, message.samples, message.sentAt);
+    case 'input': {
+      // Gathered and run together once the queue is empty: a worker that fell behind catches up in
+      // one batch through the model instead of one call per chunk.
+      const queued = pending.get(message.stream);
+      if (queued) queued.chunks.push(message.samples);
+      else pending.set(message.stream, { sentAt: message.sentAt, chunks: [message.samples] });
+      if (!draining) {
+        draining = true;
+        setImmediate(drain);
+      }
       break;
+    }
     case 'set':
       try {
         streams.set(message.stream, message.settings);
@@ -74,6 +102,7 @@ port.on('message', (message: ToLiveWorker) => {
       }
       break;
     case 'stop':
+      pending.delete(message.stream);
       streams.stop(message.stream);
       break;
     case 'endModel':

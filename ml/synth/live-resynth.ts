@@ -212,6 +212,7 @@ export class LiveResynth {
     const re = new Float32Array(count * fftBins);
     const im = new Float32Array(count * fftBins);
     const unit = new Float32Array(count * bins);
+    const mags = new Float32Array(count * bins);
     const refs = new Float64Array(count);
     const fft = this.#fft;
     const time = fft.time;
@@ -230,8 +231,12 @@ export class LiveResynth {
         im[o + k] = packed[2 * k + 1];
       }
       let framePeak = 0;
+      const u = f * bins;
       for (let k = 0; k < bins; k++) {
-        const m = Math.hypot(re[o + k], im[o + k]);
+        const a = re[o + k];
+        const b = im[o + k];
+        const m = Math.sqrt(a * a + b * b);
+        mags[u + k] = m;
         if (m > framePeak) framePeak = m;
       }
       this.lastFramePeak = framePeak;
@@ -243,9 +248,9 @@ export class LiveResynth {
       }
       refs[f] = ref;
       if (!(ref > 0)) continue; // a silent reference: the wet signal is silence, as resynth's is
-      const u = f * bins;
+      const scale = 1 / ref;
       for (let k = 0; k < bins; k++) {
-        const ratio = Math.hypot(re[o + k], im[o + k]) / ref;
+        const ratio = mags[u + k] * scale;
         unit[u + k] =
           ratio <= minRatio ? 0 : ratio >= 1 ? 1 : (20 * Math.log10(ratio) - this.#floorDb) / -this.#floorDb;
       }
@@ -270,7 +275,7 @@ export class LiveResynth {
           const mag = ref * Math.exp(nepersPerUnit * (u - 1));
           const a = re[o + k];
           const b = im[o + k];
-          const m = Math.hypot(a, b);
+          const m = mags[f * bins + k];
           const cr = m > 0 ? (a / m) * mag : mag;
           const ci = m > 0 ? (b / m) * mag : 0;
           if (k === 0) packed[0] = cr;
@@ -400,7 +405,7 @@ export class FramePeak {
       this.#fft.forward();
       let peak = Math.abs(spectrum[0]);
       for (let k = 1; k < this.#bins; k++)
-        peak = Math.max(peak, Math.hypot(spectrum[2 * k], spectrum[2 * k + 1]));
+        peak = Math.max(peak, Math.sqrt(spectrum[2 * k] ** 2 + spectrum[2 * k + 1] ** 2));
       if (peak > this.peak) this.peak = peak;
     }
     const used = count * this.#hop;

@@ -16,8 +16,8 @@ import type { LiveOutput } from './live-output.js';
 import type { Player } from './player.js';
 import type { StudioClient, StudioEvent } from './types.js';
 
-/** Frames per chunk sent to the engine: 2 render quanta (5.3 ms at 48 kHz). */
-const CHUNK_FRAMES = 256;
+/** Frames per chunk sent to the engine: 4 render quanta (10.7 ms at 48 kHz). */
+const CHUNK_FRAMES = 1024;
 /** Latencies kept for the median shown. */
 const LATENCY_WINDOW = 200;
 
