@@ -109,6 +109,8 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
   };
   await note({});
   let backend: BackendInfo | undefined;
+  /** Threads each batch is split over (ml/vae/data-parallel.ts), from the corpus event. */
+  let threads = 1;
   const job = startTraining(
     {
       inputs: inputs.map((i) => resolve(i)),
@@ -154,8 +156,9 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
         case 'corpus':
           progress.stage(
             `${event.sources.length} sources, ${event.train} training and ${event.heldOut} held-out frames, ` +
-              `${event.params.toLocaleString('en')} parameters${event.resumedAt ? `, resuming after epoch ${event.resumedAt}` : ''}`,
+              `${event.params.toLocaleString('en')} parameters, ${event.threads} thread${event.threads > 1 ? 's' : ''}${event.resumedAt ? `, resuming after epoch ${event.resumedAt}` : ''}`,
           );
+          threads = event.threads;
           break;
         case 'batch':
           progress.update(`epoch ${event.epoch}`, event.done, event.total);
@@ -224,6 +227,7 @@ export async function train(inputs: string[], options: TrainOptions): Promise<nu
         activeUnits: r.activeUnits,
         latent: r.klPerDim.length,
         framesPerSecond: Math.round(r.framesPerSecond),
+        threads,
         backend: backend && {
           name: backend.name,
           tfBackend: backend.tfBackend,
