@@ -42,6 +42,15 @@ export async function buildElectron(
       target: 'node22',
       packages: 'external',
     }),
+    // The compute window's preload (forwards one MessagePort, exposes nothing), built like the window's.
+    build({
+      ...common,
+      entryPoints: [join(root, 'main/electron/compute-preload.ts')],
+      outfile: join(outDir, 'compute-preload.cjs'),
+      platform: 'browser',
+      target: 'es2022',
+      external: ['electron'],
+    }),
     build({
       ...common,
       entryPoints: [join(root, 'main/electron/preload.ts')],

@@ -23,7 +23,8 @@ import {
 } from 'electron';
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { COMPUTE_HOST, computeFile } from './compute-policy.js';
 import { pathToFileURL } from 'node:url';
 import { MAX_IMPORT_BYTES } from '../../common/protocol.js';
 import { resolveStaticPath } from '../serve/static-files.js';
@@ -227,9 +228,13 @@ if (!app.requestSingleInstanceLock()) {
           status: 404,
           headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' },
         });
-      if (url.host !== APP_HOST || (request.method !== 'GET' && request.method !== 'HEAD'))
-        return notFound('not found');
-      const file = await resolveStaticPath(layout.rendererDir, url.pathname);
+      if (request.method !== 'GET' && request.method !== 'HEAD') return notFound('not found');
+      // app://compute/... -> the compute window's page and script only (compute-policy.ts).
+      const computeName = url.host === COMPUTE_HOST ? computeFile(url.pathname) : null;
+      if (url.host !== APP_HOST && computeName === null) return notFound('not found');
+      const file = computeName
+        ? join(dirname(layout.rendererDir), 'browser', computeName)
+        : await resolveStaticPath(layout.rendererDir, url.pathname);
       if (!file) {
         return notFound(
           url.pathname === '/index.html'
