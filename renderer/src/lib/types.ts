@@ -17,6 +17,7 @@ export type {
   StudioApi,
   StudioEvent,
   TrainSettings,
+  BackendChoices,
   TrainingRun,
 } from '../../../common/api.js';
 export type { StudioClient } from '../../../common/client.js';
