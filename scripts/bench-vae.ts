@@ -23,6 +23,8 @@ import { Stft, magnitudes, polar } from '../ml/synth/stft.js';
 import { buildCorpus, expandInputs } from '../ml/vae/corpus.js';
 import { PRESETS, type PresetName, buildModels, parameterCount } from '../ml/vae/model.js';
 import { DEFAULT_TRAIN_CONFIG, Trainer } from '../ml/vae/trainer.js';
+import { DataParallel } from '../ml/vae/data-parallel.js';
+import { threadBudget } from '../ml/threads.js';
 import { packageInfo, packageRoot } from '../main/package-info.js';
 import { FIXTURE_DIR, allFixtures } from '../test/fixtures.js';
 
@@ -98,6 +100,56 @@ async function trainingSpeed(
   }
 }
 
+/** Multiply-adds of one frame through a preset's dense layers (encoder and decoder). */
+function macsPerFrame(preset: PresetName, latent: number): number {
+  const { encoder, decoder } = buildModels({ preset, bins: 256, latent }, 0);
+  const macs = [...encoder.trainableWeights, ...decoder.trainableWeights]
+    .filter((w) => w.shape.length === 2)
+    .reduce((n, w) => n + w.shape[0]! * w.shape[1]!, 0);
+  encoder.dispose();
+  decoder.dispose();
+  return macs;
+}
+
+/** The backend's own ceiling: GFLOP/s of a large (1024²) matrix product on this thread. */
+async function matmulCeiling(): Promise<number> {
+  const n = 1024;
+  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
+  for (let i = 0; i < 2; i++) tf.matMul(a, a).dispose();
+  const reps = 8;
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) {
+    const c = tf.matMul(a, a);
+    await c.data();
+    c.dispose();
+  }
+  a.dispose();
+  return (reps * 2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9;
+}
+
+/**
+ * Steady-state training frames/s on wasm with each batch split over `width` threads
+ * (ml/vae/data-parallel.ts): the median of epochs 2..4 (the first warms up).
+ */
+async function threadedSpeed(
+  corpus: Awaited<ReturnType<typeof buildCorpus>>['corpus'],
+  preset: PresetName,
+  width: number,
+): Promise<number> {
+  const trainer = new Trainer({ ...DEFAULT_TRAIN_CONFIG, preset, epochs: 4 }, corpus);
+  const threads = width > 1 ? await DataParallel.start(trainer, width, 'wasm') : null;
+  trainer.steps = threads;
+  try {
+    const rates: number[] = [];
+    for (let e = 0; e < 4; e++) rates.push((await trainer.runEpoch())!.framesPerSecond);
+    const steady = rates.slice(1).sort((a, b) => a - b);
+    return steady[Math.floor(steady.length / 2)];
+  } finally {
+    await threads?.close();
+    trainer.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const folder = monoCorpus();
   const files = await expandInputs([folder]);
@@ -131,12 +183,50 @@ async function main(): Promise<void> {
 
   // The reference, on the same files and epochs, when it can run.
   const script = join(packageRoot(), '..', 'shared', 'bench', 'torch_vae.py');
+  const torchRuns =
+    existsSync(script) && spawnSync('/usr/bin/python3', ['-c', 'import torch, torchaudio']).status === 0;
+
+  // Every core: wasm with each batch split over 1..budget threads, beside the reference on as many
+  // threads (its network is seed-speech; ours is shown for both presets), and the achieved GFLOP/s
+  // against wasm's own one-thread matrix-product ceiling (times the threads: the ideal).
+  resetBackendChoice();
+  await initBackend('wasm');
+  const ceiling = await matmulCeiling();
+  const budget = threadBudget();
+  const widths = Array.from({ length: budget }, (_, i) => i + 1);
+  const perThreads: { threads: number; compact: number; seedSpeech: number; torch: number | null }[] = [];
+  for (const width of widths) {
+    const compact = await threadedSpeed(corpus, 'compact', width);
+    const seedSpeech = await threadedSpeed(corpus, 'seed-speech', width);
+    let torch: number | null = null;
+    if (torchRuns && !quick) {
+      const out = execFileSync(
+        '/usr/bin/python3',
+        [script, folder, '--epochs', '3', '--beta', '0.01', '--threads', String(width)],
+        { encoding: 'utf8' },
+      );
+      torch = (JSON.parse(out.trim().split('\n').pop()!) as { train_frames_per_s: number })
+        .train_frames_per_s;
+    }
+    perThreads.push({ threads: width, compact, seedSpeech, torch });
+  }
+  const gflops = (preset: PresetName, fps: number) =>
+    (fps * 6 * macsPerFrame(preset, DEFAULT_TRAIN_CONFIG.latent)) / 1e9;
+  log();
+  log(
+    `training on every core (wasm, batch 256, steady-state frames/s; GFLOP/s = frames/s × 6 × multiply-adds per frame, against wasm's one-thread 1024² matmul ceiling of ${fmt(ceiling)} GFLOP/s × threads):`,
+  );
+  for (const r of perThreads) {
+    const base = perThreads[0];
+    log(
+      `  ${r.threads} thread${r.threads > 1 ? 's' : ' '}  compact ${Math.round(r.compact)} (${fmt(r.compact / base.compact, 2)}×, ${fmt(gflops('compact', r.compact))} GFLOP/s = ${fmt((100 * gflops('compact', r.compact)) / (ceiling * r.threads), 0)} %)` +
+        `  seed-speech ${Math.round(r.seedSpeech)} (${fmt(r.seedSpeech / base.seedSpeech, 2)}×, ${fmt(gflops('seed-speech', r.seedSpeech))} GFLOP/s = ${fmt((100 * gflops('seed-speech', r.seedSpeech)) / (ceiling * r.threads), 0)} %)` +
+        `  pytorch-cpu seed-speech ${r.torch === null ? 'n/a' : `${r.torch}${base.torch ? ` (${fmt(r.torch / base.torch, 2)}×)` : ''}`}`,
+    );
+  }
+
   let reference: Record<string, number> | null = null;
-  if (
-    !quick &&
-    existsSync(script) &&
-    spawnSync('/usr/bin/python3', ['-c', 'import torch, torchaudio']).status === 0
-  ) {
+  if (!quick && torchRuns) {
     const out = execFileSync(
       '/usr/bin/python3',
       [script, folder, '--epochs', String(EPOCHS), '--beta', '0.01'],
@@ -227,7 +317,7 @@ async function main(): Promise<void> {
   );
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ machine, params, trainingFramesPerSecond: speeds, reference, ours: { backend: backend.name, epochs: EPOCHS, sc, activeUnits: report!.activeUnits, heldOut: report!.heldOut, kl: report!.kl, decodeRate, decodeRateBatch, diversity } })}\n`,
+      `${JSON.stringify({ machine, params, trainingFramesPerSecond: speeds, threads: { ceilingGflops: ceiling, perThreads }, reference, ours: { backend: backend.name, epochs: EPOCHS, sc, activeUnits: report!.activeUnits, heldOut: report!.heldOut, kl: report!.kl, decodeRate, decodeRateBatch, diversity } })}\n`,
     );
   }
 }
