@@ -39,24 +39,52 @@ export function axisTicks(
   };
 }
 
-/** Draws the overlay; returns the texts it wrote (for tests and diagnostics). */
-export function drawOverlay(
-  ctx: CanvasRenderingContext2D,
-  view: View,
-  size: Size,
-  dpr: number,
-  items: OverlayItems,
-): string[] {
-  const canvas = ctx.canvas;
+/**
+ * Draws the overlay, keeping what depends only on the view (grid, ticks, titles, the export's box)
+ * as an image until the view changes, so that a frame where only the marks move (the pointer in
+ * live mode, the hovered frame) draws one image and a few shapes.
+ */
+export class MapOverlay {
+  #frame: HTMLCanvasElement | null = null;
+  #key = '';
+  #texts: string[] = [];
+
+  /** Draws on `ctx`; returns the texts drawn (for tests and diagnostics). */
+  draw(ctx: CanvasRenderingContext2D, view: View, size: Size, dpr: number, items: OverlayItems): string[] {
+    const key = [view.cx, view.cy, view.scale, size.width, size.height, dpr, ...items.std].join();
+    this.#frame ??= document.createElement('canvas');
+    if (key !== this.#key) {
+      this.#texts = drawFrame(this.#frame.getContext('2d')!, view, size, dpr, items.std);
+      this.#key = key;
+    }
+    fit(ctx.canvas, size, dpr);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+    ctx.drawImage(this.#frame, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const texts = [...this.#texts];
+    drawMarks(ctx, view, size, items, texts);
+    return texts;
+  }
+
+  dispose(): void {
+    this.#frame = null;
+    this.#key = '';
+  }
+}
+
+const TITLE = '12px system-ui, sans-serif';
+
+function fit(canvas: HTMLCanvasElement, size: Size, dpr: number): void {
   const width = Math.max(1, Math.round(size.width * dpr));
   const height = Math.max(1, Math.round(size.height * dpr));
   if (canvas.width !== width) canvas.width = width;
   if (canvas.height !== height) canvas.height = height;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, size.width, size.height);
-  const texts: string[] = [];
-  const at = (p1: number, p2: number) => toScreen(view, size, p1, p2);
-  const label = (
+}
+
+/** Text with a dark outline, so it reads over points; recorded in `texts`. */
+function labeller(ctx: CanvasRenderingContext2D, texts: string[]) {
+  return (
     text: string,
     x: number,
     y: number,
@@ -73,6 +101,22 @@ export function drawOverlay(
     ctx.fillText(text, x, y);
     texts.push(text);
   };
+}
+
+/** What depends on the view only: grid, tick labels, axis titles, the grid export's box. */
+function drawFrame(
+  ctx: CanvasRenderingContext2D,
+  view: View,
+  size: Size,
+  dpr: number,
+  std: [number, number],
+): string[] {
+  fit(ctx.canvas, size, dpr);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, size.width, size.height);
+  const texts: string[] = [];
+  const at = (p1: number, p2: number) => toScreen(view, size, p1, p2);
+  const label = labeller(ctx, texts);
 
   // Grid, the axes through the data mean, tick labels along the bottom and left edges.
   const ticks = axisTicks(view, size);
@@ -99,20 +143,12 @@ export function drawOverlay(
     // Not under the axis title in the top-left corner, nor over the x labels at the bottom.
     if (y > 30 && y < size.height - 20) label(t.label, 6, y, '#8a93a6');
   }
-  const title = '12px system-ui, sans-serif';
-  label(
-    `axis 1 → (σ ${items.std[0].toFixed(2)})`,
-    size.width - 8,
-    size.height - 20,
-    '#c4cad6',
-    'right',
-    title,
-  );
-  label(`↑ axis 2 (σ ${items.std[1].toFixed(2)})`, 8, 16, '#c4cad6', 'left', title);
+  label(`axis 1 → (σ ${std[0].toFixed(2)})`, size.width - 8, size.height - 20, '#c4cad6', 'right', TITLE);
+  label(`↑ axis 2 (σ ${std[1].toFixed(2)})`, 8, 16, '#c4cad6', 'left', TITLE);
 
   // The box a grid export spans.
-  const [bx0, by0] = at(-GRID_SPAN * items.std[0], GRID_SPAN * items.std[1]);
-  const [bx1, by1] = at(GRID_SPAN * items.std[0], -GRID_SPAN * items.std[1]);
+  const [bx0, by0] = at(-GRID_SPAN * std[0], GRID_SPAN * std[1]);
+  const [bx1, by1] = at(GRID_SPAN * std[0], -GRID_SPAN * std[1]);
   ctx.setLineDash([4, 4]);
   ctx.strokeStyle = 'rgb(255 255 255 / 0.3)';
   ctx.strokeRect(Math.round(bx0) + 0.5, Math.round(by0) + 0.5, Math.round(bx1 - bx0), Math.round(by1 - by0));
@@ -126,6 +162,19 @@ export function drawOverlay(
     '10px system-ui, sans-serif',
   );
 
+  return texts;
+}
+
+/** The marks: hovered frame, played stretch and sound, snapshots, live place, the edited point. */
+function drawMarks(
+  ctx: CanvasRenderingContext2D,
+  view: View,
+  size: Size,
+  items: OverlayItems,
+  texts: string[],
+): void {
+  const at = (p1: number, p2: number) => toScreen(view, size, p1, p2);
+  const label = labeller(ctx, texts);
   if (items.hover) {
     const [x, y] = at(...items.hover);
     ring(ctx, x, y, 6, '#ffffff', 1.5);
@@ -145,7 +194,7 @@ export function drawOverlay(
     ctx.beginPath();
     ctx.arc(x, y, 4, 0, 2 * Math.PI);
     ctx.fill();
-    label(`▶ ${items.playing.label}`, x + 13, y + 17, WARN, 'left', title);
+    label(`▶ ${items.playing.label}`, x + 13, y + 17, WARN, 'left', TITLE);
   }
   for (const s of items.snapshots) {
     const [x, y] = at(s.p1, s.p2);
@@ -160,7 +209,7 @@ export function drawOverlay(
     ctx.lineWidth = 1.5;
     ctx.strokeStyle = BG;
     ctx.stroke();
-    label(s.name, x + 10, y + 4, '#ffc2ec', 'left', title);
+    label(s.name, x + 10, y + 4, '#ffc2ec', 'left', TITLE);
   }
   if (items.live) {
     ctx.setLineDash([3, 3]);
@@ -187,7 +236,6 @@ export function drawOverlay(
     ctx.lineTo(kx, ky + 12);
     ctx.stroke();
   }
-  return texts;
 }
 
 function ring(
