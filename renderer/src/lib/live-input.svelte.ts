@@ -13,6 +13,7 @@
 import liveInputProcessorUrl from '../worklets/live-input-processor.ts?worker&url';
 import type { LiveInputChunk } from '../worklets/live-input-processor.js';
 import type { LiveOutput } from './live-output.js';
+import { liveProbe } from './live-probe.js';
 import type { Player } from './player.js';
 import type { StudioClient, StudioEvent } from './types.js';
 
@@ -52,6 +53,11 @@ export class LiveInput {
   outputLatencyMs = $state<number | null>(null);
   /** The context's rate (the microphone's chunks are sent at it). */
   inputRate = $state<number | null>(null);
+  /** Times the output ran dry (the input came late) or skipped ahead (it came in a burst). */
+  underruns = $state(0);
+  skips = $state(0);
+  /** Context frames of the last underruns and skips: where the output is not the stream. */
+  readonly breaks: number[] = [];
 
   #client: StudioClient | null = null;
   #stream: number | null = null;
@@ -61,9 +67,16 @@ export class LiveInput {
   #output: LiveOutput | null = null;
   #unsubscribe: (() => void) | null = null;
   #latencies: number[] = [];
+  #underruns = 0;
+  #skips = 0;
   #gain = 1;
   #peak = 0;
   #meter: ReturnType<typeof setInterval> | null = null;
+
+  constructor() {
+    // The Chromium spec reads the output's breaks through the test probe's window.
+    if (liveProbe) (globalThis as { __vaeLiveInput?: LiveInput }).__vaeLiveInput = this;
+  }
 
   static async devices(): Promise<LiveInputDevice[]> {
     const all = await navigator.mediaDevices.enumerateDevices();
@@ -89,6 +102,11 @@ export class LiveInput {
     this.error = null;
     this.ended = null;
     this.#latencies = [];
+    this.#underruns = 0;
+    this.#skips = 0;
+    this.breaks.length = 0;
+    this.underruns = 0;
+    this.skips = 0;
     this.medianLatency = null;
     this.measured = 0;
     try {
@@ -124,6 +142,13 @@ export class LiveInput {
         const ms = ((frame + limiterDelay - clock) / context.sampleRate) * 1000;
         this.#latencies.push(ms);
         if (this.#latencies.length > LATENCY_WINDOW) this.#latencies.shift();
+      };
+      output.onReport = (report) => {
+        if (report.type === 'echo') return;
+        if (report.type === 'underrun') this.#underruns++;
+        else this.#skips++;
+        this.breaks.push(report.frame);
+        if (this.breaks.length > 1000) this.breaks.shift();
       };
       this.#unsubscribe = client.onEvent((event: StudioEvent) => this.#onEvent(event));
       const source = context.createMediaStreamSource(this.#media);
@@ -190,6 +215,8 @@ export class LiveInput {
   }
 
   #publish(): void {
+    this.underruns = this.#underruns;
+    this.skips = this.#skips;
     this.levelDb = this.#peak > 0 ? Math.max(-120, 20 * Math.log10(this.#peak)) : -120;
     this.#peak = 0;
     if (this.#latencies.length > 0) {
