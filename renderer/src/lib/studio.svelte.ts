@@ -185,6 +185,8 @@ export class Studio {
       if (moved) void this.training.load(client, event.project.path).catch(() => undefined);
     } else if (event.type === 'progress' && event.job.startsWith('export/')) {
       this.exporter.onProgress(event.job, event.done, event.total);
+    } else if (event.type === 'progress' && event.job.startsWith('train/')) {
+      this.training.onProgress(event.job, event.done, event.total);
     } else if (event.type === 'job') {
       this.exporter.onJob(event.job.id, event.job.kind, event.job.state);
       this.training.onJob(client, event.job);

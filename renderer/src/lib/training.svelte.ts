@@ -24,6 +24,8 @@ export class TrainingSession {
   run = $state.raw<TrainingRun | null>(null);
   reports = $state.raw<EpochSummary[]>([]);
   batch = $state.raw<{ done: number; total: number } | null>(null);
+  /** Before epoch 1: the run's sounds being read into the frame cache (files done, fractional, of all). */
+  analysis = $state.raw<{ done: number; total: number } | null>(null);
   error = $state<string | null>(null);
   /** Cancel was asked for the run shown; its end has not come yet. */
   cancelling = $state(false);
@@ -105,6 +107,12 @@ export class TrainingSession {
     }
   }
 
+  /** A train job's progress before its first epoch: its sounds being analysed. */
+  onProgress(job: string, done: number, total: number): void {
+    if (this.run && jobId(this.run.model) === job && this.running && this.run.epoch === 0)
+      this.analysis = done < total ? { done, total } : null;
+  }
+
   /** A run moved on: only the run shown is followed (others are adopted through 'job' events). */
   onEvent(
     run: TrainingRun,
@@ -117,6 +125,7 @@ export class TrainingSession {
     if (this.#cancelled === run.model && run.status === 'running') return;
     if (this.run.status !== 'running' && run.status === 'running') return;
     if (preview) this.preview = preview;
+    if (batch || report || run.status !== 'running') this.analysis = null;
     this.run = run;
     if (report) this.reports = mergeReports(this.reports, [report]);
     this.batch = run.status === 'running' ? (batch ?? this.batch) : null;
@@ -222,6 +231,7 @@ export class TrainingSession {
     this.reports = earlier;
     this.preview = null;
     this.batch = null;
+    this.analysis = null;
     this.run = first;
     const project = this.#project;
     const mine = pending ? { cancel: false } : null;
