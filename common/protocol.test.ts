@@ -51,6 +51,10 @@ describe('request validation', () => {
       'startAudition',
       'moveAudition',
       'stopAudition',
+      'startLiveInput',
+      'liveInput',
+      'setLiveInput',
+      'stopLiveInput',
       'exportSounds',
       'getExportZip',
     ]);
