@@ -7,6 +7,7 @@
  *
  * Usage: node dist/scripts/bench-vae.js [--epochs N] [--json] [--quick]
  */
+import { benchBrowserBackends } from './bench-browser.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -222,6 +223,20 @@ async function main(): Promise<void> {
       `  ${r.threads} thread${r.threads > 1 ? 's' : ' '}  compact ${Math.round(r.compact)} (${fmt(r.compact / base.compact, 2)}×, ${fmt(gflops('compact', r.compact))} GFLOP/s = ${fmt((100 * gflops('compact', r.compact)) / (ceiling * r.threads), 0)} %)` +
         `  seed-speech ${Math.round(r.seedSpeech)} (${fmt(r.seedSpeech / base.seedSpeech, 2)}×, ${fmt(gflops('seed-speech', r.seedSpeech))} GFLOP/s = ${fmt((100 * gflops('seed-speech', r.seedSpeech)) / (ceiling * r.threads), 0)} %)` +
         `  pytorch-cpu seed-speech ${r.torch === null ? 'n/a' : `${r.torch}${base.torch ? ` (${fmt(r.torch / base.torch, 2)}×)` : ''}`}`,
+    );
+  }
+  // The browser backends (scripts/bench-browser.ts): seed-speech in the compute page, beside the
+  // PyTorch reference's one-thread figure on the same frames, against the page's own matmul ceiling.
+  const torchOne = perThreads.find((r) => r.threads === 1)?.torch ?? null;
+  for (const row of await benchBrowserBackends(corpus, 'seed-speech')) {
+    if (row.framesPerSecond === null) {
+      log(`  ${row.backend.padEnd(9)} not benched: ${row.reason}`);
+      continue;
+    }
+    const g = gflops('seed-speech', row.framesPerSecond);
+    log(
+      `  ${row.backend.padEnd(9)} seed-speech ${Math.round(row.framesPerSecond)} frames/s on ${row.adapter}` +
+        `${torchOne ? ` (${fmt(row.framesPerSecond / torchOne, 2)}× pytorch-cpu 1 thread)` : ''}, ${fmt(g)} GFLOP/s = ${fmt((100 * g) / row.ceilingGflops!, 0)} % of its 1024² matmul ceiling ${fmt(row.ceilingGflops!)} GFLOP/s`,
     );
   }
 

@@ -58,7 +58,9 @@ export type HostMessage =
   /** Run one epoch; answered by 'batch'… then 'epoch', 'cancelled' or 'error'. */
   | { type: 'epoch' }
   /** Stop the running epoch at its next batch. */
-  | { type: 'cancel' };
+  | { type: 'cancel' }
+  /** The backend's own ceiling (after 'start'): GFLOP/s of an n×n matrix product; answered by 'matmul'. */
+  | { type: 'matmul'; n: number };
 
 export type PageErrorKind = 'backend' | 'diverged' | 'internal';
 
@@ -78,6 +80,7 @@ export type PageMessage =
   /** One epoch done: its report, the state after it, and the tensors alive in the page. */
   | { type: 'epoch'; report: EpochReport; state: TrainerState; device: PageDevice; tensors: number }
   | { type: 'cancelled'; epoch: number; device: PageDevice; tensors: number }
+  | { type: 'matmul'; gflops: number }
   | { type: 'error'; kind: PageErrorKind; message: string };
 
 /** Software adapters by name: SwiftShader (Chromium's), llvmpipe/softpipe (Mesa), WARP/Basic Render (Windows). */

@@ -111,6 +111,15 @@ export class BrowserTrainer {
     };
   }
 
+  /** The page backend's own ceiling: GFLOP/s of an n×n matrix product (the bench). */
+  async matmulGflops(n = 1024): Promise<number> {
+    this.session.send({ type: 'matmul', n });
+    const m = await this.session.receive();
+    if (m.type === 'error') throw pageError(m);
+    if (m.type !== 'matmul') throw new Error(`the compute page said '${m.type}' to matmul`);
+    return m.gflops;
+  }
+
   close(): Promise<void> {
     return this.session.close();
   }
