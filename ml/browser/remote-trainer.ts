@@ -69,6 +69,8 @@ export class BrowserTrainer {
 
   /** One epoch in the page; the mirror takes its result. Null when stopped (the mirror keeps the last epoch). */
   async runEpoch(options: EpochOptions = {}): Promise<EpochReport | null> {
+    // A cancel that came while the last epoch finished: the page would only see it at its next yield.
+    if (options.shouldStop?.()) return null;
     this.session.send({ type: 'epoch' });
     let cancelSent = false;
     const poll = setInterval(() => {
