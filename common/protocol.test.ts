@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_CALL_BYTES,
   MAX_IMPORT_BYTES,
+  MAX_UPLOAD_CHUNK_BYTES,
   parseEngineMessage,
   parseRequest,
   ProtocolError,
@@ -25,13 +26,21 @@ describe('request validation', () => {
   it('accepts each method with its arguments', () => {
     expect(STUDIO_METHODS).toEqual([
       'hello',
+      'backends',
       'openProject',
       'newProject',
       'recentProjects',
       'getSourceAudio',
       'importSource',
+      'beginUpload',
+      'uploadChunk',
+      'finishUpload',
+      'cancelUpload',
       'importRecording',
       'removeSource',
+      'renameSource',
+      'findSource',
+      'getModelTraining',
       'train',
       'renameModel',
       'deleteModel',
@@ -57,8 +66,22 @@ describe('request validation', () => {
       'stopLiveInput',
       'exportSounds',
       'getExportZip',
+      'reportControl',
+      'getControl',
+      'getMidiMap',
+      'setMidiMap',
     ]);
     expect(parseRequest(call('hello', []))).toEqual(call('hello', []));
+    // An upload's piece: bytes, at most MAX_UPLOAD_CHUNK_BYTES, at a whole offset.
+    const piece = new Uint8Array(1024);
+    expect(parseRequest(call('uploadChunk', ['abc', 0, piece]))).toEqual(
+      call('uploadChunk', ['abc', 0, piece]),
+    );
+    expect(refusal(call('uploadChunk', ['abc', 0.5, piece])).message).toMatch(/bad arguments: 1/);
+    expect(
+      refusal(call('uploadChunk', ['abc', 0, new Uint8Array(MAX_UPLOAD_CHUNK_BYTES + 1)])).message,
+    ).toMatch(/at most 8 MiB|bad arguments/);
+    expect(refusal(call('beginUpload', ['a.flac', 0])).message).toMatch(/bad arguments: 1/);
     expect(parseRequest(call('openProject', []))).toEqual(call('openProject', []));
     expect(parseRequest(call('openProject', ['/tmp/p']))).toEqual(call('openProject', ['/tmp/p']));
     expect(parseRequest(call('openProject', ['/tmp/p', { create: true }]))).toEqual(
