@@ -1,4 +1,10 @@
-import type { Hello, ProjectSummary, RecentProject, StudioEvent } from '../../../common/api.js';
+import {
+  GENERATED_SOUND,
+  type Hello,
+  type ProjectSummary,
+  type RecentProject,
+  type StudioEvent,
+} from '../../../common/api.js';
 import type { StudioClient } from '../../../common/client.js';
 import { isDesktop } from './connect.js';
 import { Connection } from './connection.svelte.js';
@@ -53,7 +59,7 @@ export class Studio {
   batch = $state<{ count: number; seconds: number; temperature: number; seed: number }>({
     count: 6,
     seconds: 1.5,
-    temperature: 1,
+    temperature: GENERATED_SOUND.temperature,
     seed: 0,
   });
   /** Exports made from this project, newest first. */
