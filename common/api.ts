@@ -23,6 +23,11 @@ export interface Hello {
   backend: BackendSummary;
   /** The FFT implementation: 'pffft-simd' | 'pffft' | 'fft.js'. */
   fft: string;
+  /**
+   * The engine's thread budget: every core, or VAE_STUDIO_THREADS. A training run on a CPU backend
+   * splits its batches over what other runs leave of it; the worker pool takes the rest.
+   */
+  threads: number;
 }
 
 export interface RecentProject {

@@ -11,6 +11,7 @@ const HELLO: Hello = {
   platform: 'linux',
   backend: { name: 'cpu', gpu: false, threads: null },
   fft: 'fft.js',
+  threads: 1,
 };
 
 /** A stand-in engine whose calls the tests can hold open and watch. */

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../ml/audio/wav.js';
 import { sine } from '../../test/signals.js';
 import { packageInfo } from '../package-info.js';
+import { threadBudget } from '../../ml/threads.js';
 import type { StudioEvent } from '../../common/api.js';
 import { createClient, type StudioClient } from '../../common/client.js';
 import { serveApi } from './serve-api.js';
@@ -38,7 +39,21 @@ describe('the engine through the client', () => {
       platform: process.platform,
       backend: { name: 'cpu', gpu: false, threads: 1 },
       fft: expect.stringMatching(/^(pffft-simd|pffft|fft\.js)$/),
+      threads: threadBudget(),
     });
+  });
+
+  it("says the engine's thread budget, as VAE_STUDIO_THREADS or the caller sets it", async () => {
+    const small = createEngine({ dataDir: join(dir, 'data3'), backend: 'cpu', threads: 3 });
+    const { port1, port2 } = new MessageChannel();
+    serveApi(small, messagePortTransport(port2));
+    const other = createClient(messagePortTransport(port1));
+    try {
+      expect((await other.hello()).threads).toBe(3);
+    } finally {
+      other.close();
+      await small.dispose();
+    }
   });
 
   it('refuses source calls before a project is open', async () => {

@@ -241,6 +241,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         version: packageInfo.version,
         node: process.version,
         platform: process.platform,
+        threads: budget,
         ...(await computed),
       };
     },

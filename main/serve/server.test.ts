@@ -421,6 +421,7 @@ function stubEngine() {
       platform: '',
       backend: { name: 'cpu', gpu: false, threads: null },
       fft: '',
+      threads: 1,
     }),
     backends: async () => ({ automatic: 'wasm', backends: [] }),
     openProject: () => new Promise<never>(() => {}),
