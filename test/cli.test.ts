@@ -190,15 +190,18 @@ it('info --json names the backend (no GPU here), the FFT and the phase methods',
   expect(r.status).toBe(0);
   expect(r.json!.backend).toMatchObject({ name: 'wasm', gpu: false });
   const unavailable = (r.json!.backend as { unavailable: { name: string; reason: string }[] }).unavailable;
-  expect(unavailable.map((u) => u.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
-  expect(unavailable[0].reason).toMatch(/not installed/);
+  expect(unavailable.map((u) => u.name)).toEqual(['tensorflow-gpu', 'webgpu', 'webgl', 'tensorflow']);
+  // tensorflow-gpu only when asked for; the browser backends only on a real GPU; tfjs-node not here.
+  expect(unavailable[0].reason).toMatch(/opt-in/);
+  expect(unavailable[1].reason).toMatch(/GPU|adapter|software/i);
+  expect(unavailable[3].reason).toMatch(/not installed/);
   expect(runCli(['info', '--json'], { env: { VAE_STUDIO_BACKEND: 'cpu' } }).json!.backend).toMatchObject({
     name: 'cpu',
   });
   const bad = runCli(['info'], { env: { VAE_STUDIO_BACKEND: 'bogus' } });
   expect(bad.status).toBe(2);
   expect(bad.stderr.trim()).toBe(
-    'vae-studio: VAE_STUDIO_BACKEND=bogus is not a backend: use one of tensorflow-gpu, tensorflow, wasm, cpu.',
+    'vae-studio: VAE_STUDIO_BACKEND=bogus is not a backend: use one of tensorflow-gpu, webgpu, webgl, tensorflow, wasm, cpu.',
   );
   expect(r.json).toMatchObject({ phaseMethods: ['source', 'griffinlim', 'pghi', 'pghi-gl', 'rtpghi'] });
   expect(['pffft-simd', 'pffft', 'fft.js']).toContain(r.json!.fft);
