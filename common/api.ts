@@ -302,6 +302,13 @@ export interface ProjectsApi {
   finishUpload(upload: string): Promise<SourceInfo>;
   cancelUpload(upload: string): Promise<void>;
   /**
+   * Imports the file at `path` (absolute) as finishUpload does: copied into sources/ a piece at a
+   * time and decoded from there in a worker, no size cap. Honoured only for a file Electron's main
+   * process granted after the user picked it in its native import dialog (main/engine/grants.ts,
+   * purpose 'import'); any other path is refused with a ProjectError naming it.
+   */
+  importPath(path: string): Promise<SourceInfo>;
+  /**
    * Adds a microphone recording (mono samples at `sampleRate`) to the project as a source:
    * silence trimmed from both ends, written as a 24-bit WAV named after `name`.
    */

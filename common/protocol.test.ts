@@ -36,6 +36,7 @@ describe('request validation', () => {
       'uploadChunk',
       'finishUpload',
       'cancelUpload',
+      'importPath',
       'importRecording',
       'removeSource',
       'renameSource',

@@ -154,6 +154,7 @@ export const METHODS = {
   },
   finishUpload: { args: z.tuple([z.string().min(1).max(64)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   cancelUpload: { args: z.tuple([z.string().min(1).max(64)]), arity: 1, maxBytes: MAX_CALL_BYTES },
+  importPath: { args: z.tuple([z.string().min(1).max(4096)]), arity: 1, maxBytes: MAX_CALL_BYTES },
   importRecording: {
     args: z.tuple([
       z.string().min(1).max(255),

@@ -50,6 +50,7 @@ function fakeEngine() {
     uploadChunk: () => Promise.reject(new Error('not in this fake')),
     finishUpload: () => Promise.reject(new Error('not in this fake')),
     cancelUpload: () => Promise.reject(new Error('not in this fake')),
+    importPath: () => Promise.reject(new Error('not in this fake')),
     renameSource: () => Promise.reject(new Error('not in this fake')),
     findSource: () => Promise.reject(new Error('not in this fake')),
     getModelTraining: () => Promise.reject(new Error('not in this fake')),

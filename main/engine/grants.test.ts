@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
@@ -151,6 +151,44 @@ describe('PathGrants', () => {
     grants.grant(join(dir, 'broken', 'x'), 'export');
     expect(await grants.allows(join(dir, 'broken', 'x'), 'export')).toBe(false);
   });
+
+  it('grants a picked file for import: that file only, pinned, never a folder', async () => {
+    const file = join(dir, 'a.wav');
+    const other = join(dir, 'b.wav');
+    await writeFile(file, 'RIFF');
+    await writeFile(other, 'RIFF');
+    expect(await grants.allows(file, 'import')).toBe(false);
+    expect(await grants.grantedFile(file)).toBeNull();
+    grants.grant(file, 'import');
+    expect(await grants.allows(file, 'import')).toBe(true);
+    const { dev, ino } = await stat(file);
+    expect(await grants.grantedFile(file)).toBe(`${dev}:${ino}`);
+    // Not its neighbour, not for another purpose, not by a '..' walk back to it.
+    expect(await grants.allows(other, 'import')).toBe(false);
+    expect(await grants.allows(file, 'export')).toBe(false);
+    expect(await grants.allows(`${dir}${sep}x${sep}..${sep}a.wav`, 'import')).toBe(false);
+    expect(() => grants.grant(`${dir}${sep}..${sep}a.wav`, 'import')).toThrow(/not an absolute file path/);
+    // A folder granted for import allows nothing, nor does a missing file.
+    await mkdir(join(dir, 'folder'));
+    grants.grant(join(dir, 'folder'), 'import');
+    expect(await grants.allows(join(dir, 'folder'), 'import')).toBe(false);
+    grants.grant(join(dir, 'later.wav'), 'import');
+    // (Asking waits for the grant's pinning, which found nothing there.)
+    expect(await grants.allows(join(dir, 'later.wav'), 'import')).toBe(false);
+    await writeFile(join(dir, 'later.wav'), 'RIFF');
+    expect(await grants.allows(join(dir, 'later.wav'), 'import')).toBe(false);
+    // A link to the granted file comes to the same file.
+    await symlink(file, join(dir, 'link.wav'));
+    expect(await grants.allows(join(dir, 'link.wav'), 'import')).toBe(true);
+    // Swapped for a link to another file after the grant: refused; so is a new file of that name.
+    await rename(file, join(dir, 'moved.wav'));
+    await symlink(other, file);
+    expect(await grants.allows(file, 'import')).toBe(false);
+    expect(await grants.grantedFile(file)).toBeNull();
+    await rm(file);
+    await writeFile(file, 'RIFF');
+    expect(await grants.allows(file, 'import')).toBe(false);
+  });
 });
 
 describe('realPathAllowingMissing', () => {
@@ -168,6 +206,7 @@ describe('the grant message', () => {
   it('accepts only a well-formed grant', () => {
     expect(isGrantMessage(grantMessage('/home/me/out', 'export'))).toBe(true);
     expect(isGrantMessage({ type: ENGINE_GRANT_MESSAGE, path: '/p', purpose: 'project' })).toBe(true);
+    expect(isGrantMessage(grantMessage('/home/me/a.flac', 'import'))).toBe(true);
     for (const bad of [
       null,
       'vae-studio:grant',

@@ -10,6 +10,11 @@
 // same place: the same device and inode (and real path, up to case) for a folder that existed, the
 // same real path for one that did not. So a symbolic link put in its place later, a '..' walking
 // out, or a name differing only in case on a case-sensitive disk, is not the granted folder.
+//
+// A grant for 'import' is a FILE the user picked in main's import dialog (importPath, projects.ts):
+// it is pinned the same way, but must exist and be a regular file when granted and when asked
+// about (a folder, or a missing path, is never an import grant), and grantedFile gives the pinned
+// identity so the reader can check the very file it opened against it.
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { MAX_GRANTS, type GrantPurpose } from './process-entry-protocol.js';
@@ -66,15 +71,19 @@ interface Place {
   real: string;
   /** `${dev}:${ino}` where it exists, else null. */
   identity: string | null;
+  /** Whether it exists as a regular file (after links). */
+  file: boolean;
 }
 
 async function placeOf(path: string): Promise<Place> {
   const real = await realPathAllowingMissing(path);
   const found = await stat(real).catch(() => null);
-  return { real, identity: found ? `${found.dev}:${found.ino}` : null };
+  return { real, identity: found ? `${found.dev}:${found.ino}` : null, file: found?.isFile() ?? false };
 }
 
-function samePlace(granted: Place, asked: Place): boolean {
+function samePlace(granted: Place, asked: Place, purpose: GrantPurpose): boolean {
+  // An import grant is one existing file, both when granted and now.
+  if (purpose === 'import' && !(granted.file && asked.file && granted.identity !== null)) return false;
   if (granted.identity === null) return asked.real === granted.real;
   // Up to case: a case-insensitive disk (macOS, Windows) gives one folder under several spellings;
   // the inode says it is the same folder, so a different one never passes on case alone.
@@ -98,7 +107,9 @@ export class PathGrants {
    */
   grant(path: string, purpose: GrantPurpose): void {
     if (typeof path !== 'string' || !isAbsolute(path) || hasParentPart(path)) {
-      throw new Error(`refused a grant for ${JSON.stringify(path)}: not an absolute folder path`);
+      throw new Error(
+        `refused a grant for ${JSON.stringify(path)}: not an absolute ${purpose === 'import' ? 'file' : 'folder'} path`,
+      );
     }
     const resolved = resolve(path);
     // Pinned now: the fs calls start here, before anything asks about the folder.
@@ -109,20 +120,33 @@ export class PathGrants {
   }
 
   /**
-   * Whether `path` is a folder granted for `purpose`: absolute, without a '..' part, and at the
+   * Whether `path` is a folder (for 'import', a file) granted for `purpose`: absolute, without a '..' part, and at the
    * same place as a grant of that purpose (see the top of this file).
    */
   async allows(path: string, purpose: GrantPurpose): Promise<boolean> {
-    if (typeof path !== 'string' || !isAbsolute(path) || hasParentPart(path)) return false;
+    return (await this.#match(path, purpose)) !== null;
+  }
+
+  /**
+   * For a file granted for 'import': its pinned identity (`${dev}:${ino}`), which the file a reader
+   * opened must have (fstat) so that nothing swapped in between the check and the open is read;
+   * null where `path` is not a granted file.
+   */
+  async grantedFile(path: string): Promise<string | null> {
+    return (await this.#match(path, 'import'))?.identity ?? null;
+  }
+
+  async #match(path: string, purpose: GrantPurpose): Promise<Place | null> {
+    if (typeof path !== 'string' || !isAbsolute(path) || hasParentPart(path)) return null;
     const candidates = this.#grants.filter((g) => g.purpose === purpose);
-    if (candidates.length === 0) return false;
+    if (candidates.length === 0) return null;
     const asked = await placeOf(resolve(path)).catch(() => null);
-    if (!asked) return false;
+    if (!asked) return null;
     for (const grant of candidates) {
       const granted = await grant.place;
-      if (granted && samePlace(granted, asked)) return true;
+      if (granted && samePlace(granted, asked, purpose)) return granted;
     }
-    return false;
+    return null;
   }
 
   /** Forgets every grant. */

@@ -7,19 +7,22 @@
 export const ENGINE_CONNECT_MESSAGE = 'vae-studio:connect';
 
 /**
- * The type of the message by which Electron's main process grants the engine one folder the user
- * chose in main's native dialog (main/engine/grants.ts). It travels on process.parentPort, which
+ * The type of the message by which Electron's main process grants the engine one folder (or, for
+ * 'import', one file) the user chose in main's native dialog (main/engine/grants.ts). It travels on process.parentPort, which
  * only main can write to; a window's port cannot send it (those carry StudioApi calls only).
  */
 export const ENGINE_GRANT_MESSAGE = 'vae-studio:grant';
 
-/** What a granted folder may be used for; a grant for one purpose never allows the other. */
-export type GrantPurpose = 'export' | 'project';
-export const GRANT_PURPOSES: readonly GrantPurpose[] = ['export', 'project'];
+/**
+ * What a grant may be used for; a grant for one purpose never allows another. 'export' and
+ * 'project' grant folders; 'import' grants one file picked in main's import dialog.
+ */
+export type GrantPurpose = 'export' | 'project' | 'import';
+export const GRANT_PURPOSES: readonly GrantPurpose[] = ['export', 'project', 'import'];
 
 export interface EngineGrantMessage {
   type: typeof ENGINE_GRANT_MESSAGE;
-  /** The folder as main's dialog returned it (absolute). */
+  /** The folder or file as main's dialog returned it (absolute). */
   path: string;
   purpose: GrantPurpose;
 }

@@ -3,7 +3,8 @@
 // engine's other services (through ModelHooks) whether the model is in use, and tell them after.
 import { randomBytes } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type {
   CallContext,
   ModelTraining,
@@ -16,6 +17,7 @@ import type {
   StudioEvent,
 } from '../../common/api.js';
 import { AudioFileError } from '../../ml/audio/errors.js';
+import type { PathGrants } from './grants.js';
 import type { WorkerPool } from './pool.js';
 import { ensureDemoProject, Project, ProjectError, type DecodedInfo } from './project.js';
 import { RecentProjects } from './recent.js';
@@ -52,6 +54,8 @@ export interface ProjectsOptions {
   dataDir: string;
   defaultProject?: string;
   demoAssets: string;
+  /** Files main's import dialog granted (importPath); without it, importPath refuses every path. */
+  grants?: PathGrants;
 }
 
 export class ProjectService implements ProjectsApi {
@@ -206,6 +210,53 @@ export class ProjectService implements ProjectsApi {
     } finally {
       await upload.handle.close().catch(() => undefined);
       await rm(upload.path, { force: true });
+    }
+  }
+
+  async importPath(path: string, context?: CallContext): Promise<SourceInfo> {
+    const project = this.current();
+    const name = typeof path === 'string' ? basename(path) : '';
+    const refused = () =>
+      new ProjectError(
+        `${path}: not a file chosen in the import dialog (only those may be imported by path)`,
+      );
+    const identity = (await this.#options.grants?.grantedFile(path)) ?? null;
+    if (identity === null || name === '') throw refused();
+    // The copy is read from the handle opened here, checked to be the granted file itself: a link or
+    // another file put at the path after the check is never read.
+    const source = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+      throw new ProjectError(`${path}: could not be read (${err.code ?? err.message})`);
+    });
+    let copied = false;
+    let target = '';
+    try {
+      const info = await source.stat();
+      if (!info.isFile() || `${info.dev}:${info.ino}` !== identity) throw refused();
+      context?.signal.throwIfAborted();
+      target = await project.uploadPath(randomBytes(12).toString('hex'));
+      const out = await open(target, 'wx');
+      copied = true;
+      // A piece at a time (the streams' buffers), not the whole file in memory.
+      await pipeline(source.createReadStream({ autoClose: false, start: 0 }), out.createWriteStream(), {
+        signal: context?.signal,
+      }).finally(() => out.close().catch(() => undefined));
+    } catch (err) {
+      if (copied) await rm(target, { force: true });
+      throw err;
+    } finally {
+      await source.close().catch(() => undefined);
+    }
+    try {
+      // Decoded from the copy, in a worker, as finishUpload does.
+      const audio = await this.#pool.run<DecodedInfo>('decodeFile', [target, name, project.sampleRate], {
+        signal: context?.signal,
+      });
+      context?.signal.throwIfAborted();
+      const info = await project.addSourceFile(name, target, audio, context?.signal);
+      await this.announce(project);
+      return info;
+    } finally {
+      await rm(target, { force: true });
     }
   }
 

@@ -26,7 +26,7 @@ import { LiveInputService } from './live.js';
 import { ControlService } from './control.js';
 import { startOscServer, type OscOptions, type OscServer } from './osc.js';
 import { ExportService } from './export-service.js';
-import { PathGrants } from './grants.js';
+import { PathGrants, type GrantPurpose } from './grants.js';
 import type { Project } from './project.js';
 import { JobService } from './jobs.js';
 import { WorkerPool } from './pool.js';
@@ -60,10 +60,10 @@ export interface EngineOptions {
 export interface Engine extends StudioApi {
   onEvent(listener: (event: StudioEvent) => void): () => void;
   /**
-   * Lets the engine write into `path`: a folder main's native dialog produced (Electron only; never
-   * reachable from a client).
+   * Lets the engine write into `path`: a folder main's native dialog produced, or for 'import' read
+   * a file main's import dialog produced (Electron only; never reachable from a client).
    */
-  grantPath(path: string, purpose: 'export' | 'project'): void;
+  grantPath(path: string, purpose: GrantPurpose): void;
   /**
    * Starts the OSC server (osc.ts) on UDP, 127.0.0.1 unless told otherwise, port 0 for any free
    * one; it controls the most recently active window and closes with the engine. Never reachable
@@ -94,6 +94,7 @@ const PROJECT_METHODS = [
   'uploadChunk',
   'finishUpload',
   'cancelUpload',
+  'importPath',
   'importRecording',
   'removeSource',
   'renameSource',
@@ -209,6 +210,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       dataDir,
       defaultProject: options.defaultProject,
       demoAssets: options.demoAssets ?? join(packageRoot(), 'assets', 'demo'),
+      grants,
     },
   );
   const synthesis = new SynthesisService(pool, current);
