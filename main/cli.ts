@@ -233,9 +233,10 @@ export function buildProgram(): Command {
       "frame cache folder, reused by later runs (default: the project's cache/frames, else a temporary one)",
     )
     .addOption(
-      new Option('--backend <name>', 'backend to train on (default: VAE_STUDIO_BACKEND, else automatic)').choices(
-        BACKEND_NAMES,
-      ),
+      new Option(
+        '--backend <name>',
+        'backend to train on (default: VAE_STUDIO_BACKEND, else automatic)',
+      ).choices(BACKEND_NAMES),
     )
     .option('--json', 'print one JSON object as the last line of stdout')
     .action(async (inputs: string[], options: TrainOptions) => {

@@ -199,7 +199,9 @@ describe('Project', () => {
     const renamed = await project.renameSource(a.id, '  my voice  ');
     expect(renamed).toMatchObject({ id: 'speech1.wav', name: 'my voice' });
     const reopened = await Project.open(dir);
-    expect((await reopened.summary()).sources.map((s) => [s.id, s.name])).toEqual([['speech1.wav', 'my voice']]);
+    expect((await reopened.summary()).sources.map((s) => [s.id, s.name])).toEqual([
+      ['speech1.wav', 'my voice'],
+    ]);
     expect(await readdir(join(dir, 'sources'))).toEqual(['speech1.wav']);
     await expect(project.renameSource(a.id, '   ')).rejects.toThrow(/needs a name \(renaming my voice\)/);
     await expect(project.renameSource('nope.wav', 'x')).rejects.toThrow(/no source "nope\.wav"/);
@@ -237,7 +239,9 @@ describe('Project', () => {
     ]);
     expect(training.sources).toEqual([{ name: 'a.wav', frames: 100, heldOut: 10 }]);
     await mkdir(join(dir, 'models', 'half'));
-    await expect(project.modelTraining('half')).rejects.toThrow(/models\/half\/studio.json cannot be read \(ENOENT\)/);
+    await expect(project.modelTraining('half')).rejects.toThrow(
+      /models\/half\/studio.json cannot be read \(ENOENT\)/,
+    );
   });
 
   it('warns about a missing source file and a bad model, and lists good models', async () => {
