@@ -1,37 +1,45 @@
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readChosenSounds } from './chosen-files.js';
+import { chosenSounds } from './chosen-files.js';
 
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vae-chosen-'));
   await writeFile(join(dir, 'small.wav'), new Uint8Array([82, 73, 70, 70]));
-  await writeFile(join(dir, 'big.wav'), new Uint8Array(2048));
+  await writeFile(join(dir, 'big.flac'), new Uint8Array(2048));
   await mkdir(join(dir, 'folder.wav'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('readChosenSounds', () => {
-  it("gives each file's name and bytes, in the order picked", async () => {
-    const [small] = await readChosenSounds([join(dir, 'small.wav')], 1024);
-    expect(small).toEqual({ name: 'small.wav', bytes: new Uint8Array([82, 73, 70, 70]) });
+describe('chosenSounds', () => {
+  it("gives each file's name and path, in the order picked, without reading it", async () => {
+    expect(await chosenSounds([join(dir, 'small.wav'), join(dir, 'big.flac')], 8)).toEqual([
+      { name: 'small.wav', path: join(dir, 'small.wav') },
+      { name: 'big.flac', path: join(dir, 'big.flac') },
+    ]);
   });
 
-  it('reports what it cannot take, naming the file, and still reads the rest', async () => {
-    const results = await readChosenSounds(
-      [join(dir, 'big.wav'), join(dir, 'missing.wav'), join(dir, 'folder.wav'), join(dir, 'small.wav')],
-      1024,
+  it('reports what it cannot take, naming the file, and still takes the rest', async () => {
+    const results = await chosenSounds(
+      [
+        join(dir, 'missing.wav'),
+        join(dir, 'folder.wav'),
+        'relative.wav',
+        join(dir, 'small.wav'),
+        join(dir, 'big.flac'),
+      ],
+      4,
     );
-    expect(results.map((r) => r.name)).toEqual(['big.wav', 'missing.wav', 'folder.wav', 'small.wav']);
-    expect(results[0]).toMatchObject({
-      error: expect.stringMatching(/^big\.wav is too large .*the limit is/),
-    });
-    expect(results[1]).toMatchObject({ error: 'missing.wav could not be read (ENOENT)' });
-    expect(results[2]).toMatchObject({ error: 'folder.wav is not a file' });
-    expect(results[3]).toHaveProperty('bytes');
+    expect(results).toEqual([
+      { name: 'missing.wav', error: 'missing.wav could not be read (ENOENT)' },
+      { name: 'folder.wav', error: 'folder.wav is not a file' },
+      { name: 'relative.wav', error: 'relative.wav is not a file path' },
+      { name: 'small.wav', path: join(dir, 'small.wav') },
+      { name: 'big.flac', error: 'big.flac was not imported: pick at most 4 files at once' },
+    ]);
   });
 });

@@ -1,27 +1,26 @@
-// Reads the WAV files picked in the native import dialog, for the page to import as bytes (the one
-// import path it has for pickers, drops and recordings alike). A file that is too large or cannot
-// be read comes back with the reason instead, so one bad pick does not lose the others.
-import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+// The sound files picked in main's native import dialog, for the page to import BY PATH
+// (StudioApi.importPath): main grants each one to the engine for 'import' (main.ts), and the engine
+// copies and decodes it from the disk, a piece at a time, with no size cap. Nothing here reads the
+// audio. A pick that is not a file, cannot be reached, or is past MAX_GRANTS in one pick comes back
+// with the reason instead, so one bad pick does not lose the others.
+import { stat } from 'node:fs/promises';
+import { basename, isAbsolute } from 'node:path';
 import type { ChosenSound } from './preload-api.js';
 
-const MiB = 1024 * 1024;
+/** The formats the import dialog offers (the engine decodes each: ml/audio). */
+export const SOUND_EXTENSIONS = ['wav', 'wave', 'flac', 'ogg', 'oga', 'mp3', 'aif', 'aiff', 'aifc'];
 
-export async function readChosenSounds(paths: readonly string[], maxBytes: number): Promise<ChosenSound[]> {
+export async function chosenSounds(paths: readonly string[], maxFiles: number): Promise<ChosenSound[]> {
   return Promise.all(
-    paths.map(async (path): Promise<ChosenSound> => {
+    paths.map(async (path, i): Promise<ChosenSound> => {
       const name = basename(path);
+      if (!isAbsolute(path) || path.includes('\0')) return { name, error: `${name} is not a file path` };
+      if (i >= maxFiles)
+        return { name, error: `${name} was not imported: pick at most ${maxFiles} files at once` };
       try {
         const info = await stat(path);
         if (!info.isFile()) return { name, error: `${name} is not a file` };
-        if (info.size > maxBytes) {
-          return {
-            name,
-            error: `${name} is too large (${(info.size / MiB).toFixed(1)} MiB; the limit is ${maxBytes / MiB} MiB)`,
-          };
-        }
-        const buffer = await readFile(path);
-        return { name, bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) };
+        return { name, path };
       } catch (err) {
         const reason =
           (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));

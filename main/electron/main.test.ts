@@ -3,6 +3,8 @@
 // hardening of every web contents, the IPC handlers' sender checks, and the engine's utility process.
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -29,6 +31,8 @@ const calls = vi.hoisted(() => {
     headers: undefined as Handler | undefined,
     menu: undefined as unknown,
     openExternal: [] as string[],
+    /** What the fake native open dialog answers next (then it answers "cancelled" again). */
+    dialogAnswer: null as { canceled: boolean; filePaths: string[] } | null,
   };
 });
 
@@ -98,7 +102,11 @@ vi.mock('electron', async () => {
     },
     Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: (m: unknown) => (calls.menu = m) },
     dialog: {
-      showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+      showOpenDialog: async () => {
+        const answer = calls.dialogAnswer ?? { canceled: true, filePaths: [] };
+        calls.dialogAnswer = null;
+        return answer;
+      },
       showMessageBox: async () => ({}),
     },
     shell: { openExternal: async (url: string) => void calls.openExternal.push(url) },
@@ -133,7 +141,8 @@ const rendererBuilt = existsSync(join(root, 'dist', 'renderer', 'index.html'));
 
 afterAll(() => {
   calls.appEvents.get('will-quit')?.(); // stops the engine host, closing main's port
-  for (const { child } of calls.forks) for (const [, ports] of child.posted) for (const p of ports) p.close();
+  for (const { child } of calls.forks)
+    for (const [, ports] of child.posted) for (const p of ports ?? []) p.close();
 });
 
 describe('main.ts before ready', () => {
@@ -288,5 +297,30 @@ describe('main.ts once ready', () => {
     expect([channel, message, ports.length]).toEqual([CHANNELS.enginePort, null, 1]);
     expect(calls.forks[0].child.posted).toHaveLength(2); // the window's end went to the engine
     for (const p of ports) p.close();
+  });
+
+  it('grants each file picked in the import dialog to the engine, and gives the page its path', async () => {
+    const contents = calls.windows[0].contents;
+    const dir = await mkdtemp(join(tmpdir(), 'vae-main-pick-'));
+    try {
+      const file = join(dir, 'a.flac');
+      await writeFile(file, 'fLaC');
+      calls.dialogAnswer = { canceled: false, filePaths: [file, join(dir, 'gone.wav')] };
+      const posted = calls.forks[0].child.posted.length;
+      const chosen = await calls.ipcHandle.get(CHANNELS.chooseSounds)!({
+        sender: contents,
+        senderFrame: contents.mainFrame,
+      });
+      expect(chosen).toEqual([
+        { name: 'a.flac', path: file },
+        { name: 'gone.wav', error: 'gone.wav could not be read (ENOENT)' },
+      ]);
+      // The grant went on the engine's parentPort (only the file that is there), before the answer.
+      expect(calls.forks[0].child.posted.slice(posted).map((p: unknown[]) => p[0])).toEqual([
+        { type: 'vae-studio:grant', path: file, purpose: 'import' },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

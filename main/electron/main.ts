@@ -26,11 +26,15 @@ import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { COMPUTE_HOST, computeFile } from './compute-policy.js';
 import { pathToFileURL } from 'node:url';
-import { MAX_IMPORT_BYTES } from '../../common/protocol.js';
 import { resolveStaticPath } from '../serve/static-files.js';
-import { readChosenSounds } from './chosen-files.js';
+import { chosenSounds, SOUND_EXTENSIONS } from './chosen-files.js';
 import { oscArgs, oscSetting, type OscSetting } from './osc-setting.js';
-import { MAX_GRANTS, type EngineGrantMessage, type GrantPurpose } from '../engine/process-entry-protocol.js';
+import {
+  grantMessage,
+  MAX_GRANTS,
+  type EngineGrantMessage,
+  type GrantPurpose,
+} from '../engine/process-entry-protocol.js';
 import { EngineHost, type ConnectableEngine, type RendererLink } from './engine-host.js';
 import { appLayout } from './layout.js';
 import { menuTemplate } from './menu.js';
@@ -79,6 +83,11 @@ if (!app.requestSingleInstanceLock()) {
   // grant -> engine honouring the folder is untested; folderChoice/rememberGrant (policy.ts),
   // isGrantMessage (process-entry-protocol.ts) and PathGrants (grants.ts) are unit-tested.
   let grants: EngineGrantMessage[] = [];
+  // Files picked in the import dialog (purpose 'import'), kept apart so a big pick never pushes a
+  // folder's grant out (the engine, too, keeps MAX_GRANTS per purpose). The same caveat: the
+  // dialog -> grant -> importPath path has not run under Electron here; chosenSounds
+  // (chosen-files.ts), PathGrants and importPath (import-path.test.ts) are unit-tested.
+  let importGrants: EngineGrantMessage[] = [];
   // The OSC setting (osc-setting.ts): the engine's OSC server, from --osc or settings.json.
   const osc = readOscSetting();
   /** The engine process last started (starting, running or gone): where grants go. */
@@ -105,7 +114,7 @@ if (!app.requestSingleInstanceLock()) {
         args: [...layout.engineArgs, ...oscArgs(osc)],
       });
       engineProcess = started;
-      for (const grant of grants) postGrant(started, grant);
+      for (const grant of [...grants, ...importGrants]) postGrant(started, grant);
       return started;
     },
     {},
@@ -276,9 +285,18 @@ if (!app.requestSingleInstanceLock()) {
       const result = await dialog.showOpenDialog(window, {
         title: 'Import Sounds',
         properties: ['openFile', 'multiSelections'],
-        filters: [{ name: 'WAV audio', extensions: ['wav', 'wave'] }],
+        filters: [{ name: 'Audio (WAV, FLAC, Ogg Vorbis, MP3, AIFF)', extensions: SOUND_EXTENSIONS }],
       });
-      return result.canceled ? [] : readChosenSounds(result.filePaths, MAX_IMPORT_BYTES);
+      if (result.canceled) return [];
+      const chosen = await chosenSounds(result.filePaths, MAX_GRANTS);
+      // Each file granted to the engine before the page hears of it, so its importPath is honoured.
+      for (const sound of chosen) {
+        if (!('path' in sound)) continue;
+        const grant = grantMessage(sound.path, 'import');
+        importGrants = rememberGrant(importGrants, grant, MAX_GRANTS);
+        if (engineProcess) postGrant(engineProcess, grant);
+      }
+      return chosen;
     });
     ipcMain.handle(CHANNELS.showFolder, async (event, path: unknown) => {
       if (!trustedSender(event)) throw refuse('showFolder');

@@ -112,14 +112,17 @@ describe('the calls', () => {
     expect(await odd.chooseExportFolder()).toBeNull();
   });
 
-  it('chooseSounds passes the files main read, and [] for anything else', async () => {
+  it('chooseSounds passes the files main picked and granted, and [] for anything else', async () => {
     const files = [
-      { name: 'a.wav', bytes: new Uint8Array([1, 2]) },
-      { name: 'b.wav', error: 'too large' },
+      { name: 'a.flac', path: '/home/me/a.flac' },
+      { name: 'b.wav', error: 'b.wav is not a file' },
     ];
     expect(
-      await createPreloadApi(fakeIpc({ [CHANNELS.chooseSounds]: files }).ipc, 'linux').chooseSounds(),
-    ).toBe(files);
+      await createPreloadApi(
+        fakeIpc({ [CHANNELS.chooseSounds]: [...files, { name: 1 }, null] }).ipc,
+        'linux',
+      ).chooseSounds(),
+    ).toEqual(files);
     expect(await createPreloadApi(fakeIpc().ipc, 'linux').chooseSounds()).toEqual([]);
   });
 

@@ -73,8 +73,23 @@ export interface EngineStatus {
   reason?: string;
 }
 
-/** A file from the native import dialog: its bytes, or why it could not be read. */
-export type ChosenSound = { name: string; bytes: Uint8Array } | { name: string; error: string };
+/**
+ * A file from the native import dialog: its path, which main has granted the engine for 'import'
+ * (the page imports it with StudioApi.importPath; nothing reads its bytes into the page), or why it
+ * cannot be imported.
+ */
+export type ChosenSound = { name: string; path: string } | { name: string; error: string };
+
+/** True for a well-formed ChosenSound (a name, and a path or an error, all strings). */
+export function isChosenSound(value: unknown): value is ChosenSound {
+  const v = value as Record<string, unknown> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.name === 'string' &&
+    (typeof v.path === 'string' || typeof v.error === 'string')
+  );
+}
 
 /** `window.vaeStudio`: present under Electron only (the browser mode has no such object). */
 export interface VaeStudioBridge {
@@ -88,7 +103,10 @@ export interface VaeStudioBridge {
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;
   /** The native folder picker; resolves to the folder, or null when cancelled. */
   chooseProjectFolder(): Promise<string | null>;
-  /** The native WAV picker (several at once); resolves to the files read, [] when cancelled. */
+  /**
+   * The native sound picker (several at once); resolves to the files picked, each granted to the
+   * engine for importPath, [] when cancelled.
+   */
   chooseSounds(): Promise<ChosenSound[]>;
   /** The native folder picker for exports; resolves to the folder, or null when cancelled. */
   chooseExportFolder(): Promise<string | null>;
@@ -175,7 +193,7 @@ export function createPreloadApi(ipcRenderer: IpcRendererLike, platform: string)
     },
     async chooseSounds() {
       const result = await ipc.invoke(CHANNELS.chooseSounds);
-      return Array.isArray(result) ? (result as ChosenSound[]) : [];
+      return Array.isArray(result) ? result.filter(isChosenSound) : [];
     },
     chooseExportFolder() {
       return folderOrNull(CHANNELS.chooseExportFolder);

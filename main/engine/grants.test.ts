@@ -144,6 +144,19 @@ describe('PathGrants', () => {
     expect(await grants.allows(folders[1], 'export')).toBe(false);
   });
 
+  it('counts MAX_GRANTS per purpose: many imported files never push out a folder', async () => {
+    await mkdir(join(dir, 'out'));
+    grants.grant(join(dir, 'out'), 'export');
+    const files = Array.from({ length: MAX_GRANTS + 1 }, (_, i) => join(dir, `s${i}.wav`));
+    for (const file of files) {
+      await writeFile(file, 'RIFF');
+      grants.grant(file, 'import');
+    }
+    expect(await grants.allows(join(dir, 'out'), 'export')).toBe(true);
+    expect(await grants.allows(files[0], 'import')).toBe(false);
+    expect(await grants.allows(files[1], 'import')).toBe(true);
+  });
+
   it('allows nothing through a broken link', async () => {
     await symlink(join(dir, 'nowhere'), join(dir, 'broken'));
     grants.grant(join(dir, 'broken'), 'export');

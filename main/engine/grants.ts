@@ -102,7 +102,7 @@ export class PathGrants {
 
   /**
    * Grants `path` (absolute, as main's dialog returned it) for `purpose`. Granting it again moves
-   * it to the newest; past MAX_GRANTS the oldest is forgotten. Throws for a relative path or one
+   * it to the newest; past MAX_GRANTS of one purpose, its oldest is forgotten. Throws for a relative path or one
    * with a '..' part, which no dialog returns.
    */
   grant(path: string, purpose: GrantPurpose): void {
@@ -116,7 +116,12 @@ export class PathGrants {
     const place = placeOf(resolved).catch(() => null);
     this.#grants = this.#grants.filter((g) => !(g.path === resolved && g.purpose === purpose));
     this.#grants.push({ path: resolved, purpose, place });
-    if (this.#grants.length > MAX_GRANTS) this.#grants.splice(0, this.#grants.length - MAX_GRANTS);
+    // At most MAX_GRANTS of each purpose: a big pick of files to import never pushes out a folder.
+    const same = this.#grants.filter((g) => g.purpose === purpose);
+    if (same.length > MAX_GRANTS) {
+      const lapsed = new Set(same.slice(0, same.length - MAX_GRANTS));
+      this.#grants = this.#grants.filter((g) => !lapsed.has(g));
+    }
   }
 
   /**

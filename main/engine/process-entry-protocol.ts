@@ -27,7 +27,10 @@ export interface EngineGrantMessage {
   purpose: GrantPurpose;
 }
 
-/** How many grants the engine keeps (and main replays to a restarted engine); older ones lapse. */
+/**
+ * How many grants of each purpose the engine keeps (and main replays to a restarted engine); older
+ * ones lapse. One import pick is held to this many files.
+ */
 export const MAX_GRANTS = 64;
 
 /** Longer paths than this are not paths any dialog returns. */
