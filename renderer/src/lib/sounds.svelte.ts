@@ -1,5 +1,6 @@
 import type { Player } from './player.js';
 import type { ProjectSummary, SourceInfo, StudioClient } from './types.js';
+import type { ChosenSound } from '../../../main/electron/preload-api.js';
 
 /** Files bigger than this go up in pieces (the API takes at most 64 MiB in one message). */
 const UPLOAD_ABOVE_BYTES = 32 * 1024 * 1024;
@@ -138,6 +139,29 @@ export class Sounds {
       } catch (err) {
         const reason = (err as Error).message.replace(new RegExp(`^.*?${escapeRegExp(file.name)}: `), '');
         this.problems = [...this.problems.filter((p) => p.file !== file.name), { file: file.name, reason }];
+      } finally {
+        this.importing--;
+      }
+    }
+  }
+
+  /**
+   * Imports the files picked in Electron's native import dialog BY PATH (StudioApi.importPath): main
+   * granted each to the engine, which copies and decodes it from the disk with no size cap, so the
+   * page never reads their bytes. Picks main could not take, and refusals, are listed, not thrown.
+   * (No duplicate question here: that needs the content hash of bytes the page does not read.)
+   */
+  async importChosen(client: StudioClient, chosen: readonly ChosenSound[]): Promise<void> {
+    this.importing += chosen.length;
+    for (const sound of chosen) {
+      try {
+        if ('error' in sound) throw new Error(sound.error);
+        await client.importPath(sound.path);
+        this.problems = this.problems.filter((p) => p.file !== sound.name);
+      } catch (err) {
+        // The engine's errors start with the file's name or path; the list names the file already.
+        const reason = (err as Error).message.replace(new RegExp(`^.*?${escapeRegExp(sound.name)}: `), '');
+        this.problems = [...this.problems.filter((p) => p.file !== sound.name), { file: sound.name, reason }];
       } finally {
         this.importing--;
       }

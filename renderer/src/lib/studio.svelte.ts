@@ -577,6 +577,18 @@ export class Studio {
     await this.sounds.importFiles(client, files, ask, () => this.project?.sources ?? []);
   }
 
+  /**
+   * Desktop only: Electron's native import dialog; the files picked are granted to the engine by
+   * main and imported by path (no bytes through the page, no size cap).
+   */
+  async chooseSounds(): Promise<void> {
+    const client = this.client;
+    const bridge = window.vaeStudio;
+    if (!client || !bridge) return;
+    const chosen = await bridge.chooseSounds();
+    if (chosen.length > 0) await this.sounds.importChosen(client, chosen);
+  }
+
   async addRecording(samples: Float32Array, sampleRate: number): Promise<void> {
     if (!this.client || !this.project) return;
     await this.sounds.addRecording(
