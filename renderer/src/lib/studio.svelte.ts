@@ -585,8 +585,16 @@ export class Studio {
     const client = this.client;
     const bridge = window.vaeStudio;
     if (!client || !bridge) return;
-    const chosen = await bridge.chooseSounds();
-    if (chosen.length > 0) await this.sounds.importChosen(client, chosen);
+    try {
+      const chosen = await bridge.chooseSounds();
+      if (chosen.length > 0) await this.sounds.importChosen(client, chosen);
+    } catch (err) {
+      // The dialog itself failed (main refused or threw): said where imports' refusals are.
+      this.sounds.problems = [
+        ...this.sounds.problems,
+        { file: 'Import sounds', reason: (err as Error).message },
+      ];
+    }
   }
 
   async addRecording(samples: Float32Array, sampleRate: number): Promise<void> {
