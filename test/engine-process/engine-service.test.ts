@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { WaveFile } from 'wavefile';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobInfo } from '../../common/api.js';
+import { GENERATED_SOUND, type JobInfo } from '../../common/api.js';
 import { createClient, type StudioClient } from '../../common/client.js';
 import { webSocketTransport } from '../../common/transport.js';
 import { createEngine, type Engine } from '../../main/engine/service.js';
@@ -114,7 +114,8 @@ describe.skipIf(!built)(
       await cp(join(demo, 'model'), join(project, 'models', 'sampled'), { recursive: true });
       const client = await connect();
       await client.openProject(project);
-      const previews = await client.sample('sampled', 2, 0.5, 1, 7);
+      // The studio asks at GENERATED_SOUND's temperature, the CLI's default.
+      const previews = await client.sample('sampled', 2, 0.5, GENERATED_SOUND.temperature, 7);
       const out = join(dir, 'cli-samples');
       const r = runCli([
         'sample',
