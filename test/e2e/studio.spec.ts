@@ -56,14 +56,25 @@ test('one screen: the map fills the stage, names its colours, and the state come
   await page.getByLabel('Master volume').fill('40');
   await expect(page.getByTestId('volume')).toHaveText('40%');
   await page.screenshot({ path: 'docs/screenshots/studio.png' });
+  // The map's view: zoomed in twice from the keyboard, coloured by source.
+  await canvas.focus();
+  await page.keyboard.press('+');
+  await page.keyboard.press('+');
+  const stats = page.getByTestId('map-stats');
+  await expect(stats).not.toContainText('zoom ×1.00');
+  const zoomed = await stats.textContent();
+  const view = await canvas.getAttribute('data-view');
 
-  // A reload brings back the project, the model's map, the point, its undo history and the volume.
+  // A reload brings back the project, the model's map and its view, the point, its undo history and the volume.
   await page.reload();
   await expect(canvas).toHaveAttribute('data-points', /^\d{4,}$/, { timeout: 30_000 });
   await expect(page.getByTestId('project-name')).toHaveText('Demo');
   await expect(z1).toHaveText(moved1!);
   await expect(z3).toHaveText(moved3!);
   await expect(page.getByTestId('volume')).toHaveText('40%');
+  await expect(stats).toHaveText(zoomed!);
+  await expect(canvas).toHaveAttribute('data-view', view!);
+  await expect(canvas).toHaveAttribute('data-colour-by', 'source');
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(z3).toHaveText(before3!);
   await expect(z1).toHaveText(moved1!);
