@@ -180,10 +180,17 @@ test('live audition stops when the pointer leaves the map or a sound plays, unle
   await live.check();
   // The first start loads the audio worklet and the model in the audition worker.
   await expect(latency).toBeVisible({ timeout: 20_000 });
+  // The crosshair and the sliders follow the pointer while it is heard.
+  const z1 = page.getByTestId('point').getByTestId('z1');
+  const z1Before = await z1.textContent();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.move(box.x + box.width / 3, box.y + box.height / 3);
+  await expect(z1).not.toHaveText(z1Before!);
   await page.mouse.move(40, 400);
   await expect(latency).toHaveCount(0);
+  // One undo step takes the point back to where it was before the audition.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(z1).toHaveText(z1Before!);
   await expect(live).not.toBeChecked();
   // By the pointer again: Play on a sound stops it.
   await live.check();

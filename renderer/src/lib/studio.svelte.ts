@@ -82,6 +82,8 @@ export class Studio {
   #app: AppSettings = loadApp();
   /** The point before a slider started moving: one undo step per drag. */
   #dragFrom: Float32Array | null = null;
+  /** The live audition whose moves already made their undo step. */
+  #liveStepFor: object | null = null;
   #unsubscribe: () => void = () => {};
   #stopSaving: () => void = () => {};
   #saveTimer: ReturnType<typeof setTimeout> | null = null;
@@ -453,9 +455,23 @@ export class Studio {
     if (this.explorer.audition && !this.latched && this.client) void this.explorer.stopAudition(this.client);
   }
 
-  /** `eventTime`: the pointer or key event's timeStamp (performance.now()'s clock). */
+  /**
+   * `eventTime`: the pointer or key event's timeStamp (performance.now()'s clock). The crosshair and
+   * the sliders follow what is heard: an audition's first move is one undo step (back to where the
+   * point was before it), its later moves only move the point.
+   */
   auditionMove(p1: number, p2: number, eventTime: number): void {
-    if (this.client) this.explorer.moveAudition(this.client, p1, p2, eventTime);
+    if (!this.client) return;
+    this.explorer.moveAudition(this.client, p1, p2, eventTime);
+    const map = this.explorer.map;
+    const audition = this.explorer.audition;
+    if (!map || !audition) return;
+    const z = unproject(map, p1, p2);
+    if (this.#liveStepFor === audition) this.point.preview(z);
+    else {
+      this.#liveStepFor = audition;
+      this.point.set(z);
+    }
   }
 
   // ── Export ──────────────────────────────────────────────────────────────
