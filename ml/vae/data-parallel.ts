@@ -5,8 +5,11 @@
 // draw), the same loss, the same Adam (shared-adam.ts, equal to tfjs's step for step).
 //
 // The training thread is shard 0; `width - 1` helper threads (shard-worker.ts) hold copies of the
-// two networks. All they exchange lies in SharedArrayBuffers, and they wait on Atomics, never on
-// messages. A step:
+// two networks. All they exchange lies in shared memory (the weights, Adam's moments and the gradient
+// slots in one shared WebAssembly memory, on which every thread runs the Adam kernel of
+// adam-wasm.ts), and they wait on Atomics, never on messages. On wasm, values move between tensors
+// and shared memory straight from the backend's heap (heapView): a step allocates no ArrayBuffers,
+// whose megabytes made every thread collect its whole heap several times a second. A step:
 //   1. the training thread writes each helper's rows and the step's parameters, and bumps GO;
 //   2. every thread copies the shared weights into its networks (helpers; the training thread's
 //      networks are current), computes its shard's gradient and writes it to its slot;
@@ -26,10 +29,12 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { Worker } from 'node:worker_threads';
 import { workerUrl } from '../worker-url.js';
 import type { PresetName } from './model.js';
+import { AdamKernel, type SharedMemory, adamMemory } from './adam-wasm.js';
 import {
   type AdamConstants,
   type AdamState,
   adamConstants,
+  adamFloats,
   adamRange,
   loadAdam,
   nextPowers,
@@ -68,15 +73,20 @@ export interface ShardWorkerInit {
   shared: SharedBuffers;
 }
 
-/** The SharedArrayBuffers of one run (see the module comment). */
+/** The shared memory of one run (see the module comment). */
 export interface SharedBuffers {
   control: SharedArrayBuffer;
   params: SharedArrayBuffer;
-  weights: SharedArrayBuffer;
-  m: SharedArrayBuffer;
-  v: SharedArrayBuffer;
+  /**
+   * The weights, Adam's moments, the threads' gradient slots and their slot tables (stateLayout):
+   * a shared WebAssembly memory where the Adam kernel (adam-wasm.ts) runs, else `state` alone.
+   */
+  memory: SharedMemory | null;
+  state: SharedArrayBuffer;
+  /** Trainable parameters in all. */
+  size: number;
+  width: number;
   inputs: SharedArrayBuffer;
-  grads: SharedArrayBuffer;
   stats: SharedArrayBuffer;
   kl: SharedArrayBuffer;
   error: SharedArrayBuffer;
@@ -96,18 +106,37 @@ export interface SharedViews {
   stats: Float32Array;
   kl: Float64Array;
   error: Uint8Array;
+  /** Per thread, the byte offsets of the gradient slots its Adam step sums (`width` each). */
+  slots: Int32Array;
+  /** This thread's Adam kernel on the shared memory, or null (adamRange then). */
+  adam: AdamKernel | null;
   maxRows: number;
 }
 
+/** Byte offsets in the state buffer: weights, m, v (size floats each), grads (width × size), slots. */
+export function stateLayout(size: number, width: number) {
+  const weights = 0;
+  const m = 4 * size;
+  const v = 8 * size;
+  const grads = 12 * size;
+  const slots = grads + 4 * width * size;
+  return { weights, m, v, grads, slots, bytes: slots + 4 * width * width };
+}
+
 export function views(shared: SharedBuffers): SharedViews {
+  const { size, width } = shared;
+  const at = stateLayout(size, width);
+  const state = shared.memory?.buffer ?? shared.state;
   return {
     control: new Int32Array(shared.control),
     params: new Float64Array(shared.params),
-    weights: new Float32Array(shared.weights),
-    m: new Float32Array(shared.m),
-    v: new Float32Array(shared.v),
+    weights: new Float32Array(state, at.weights, size),
+    m: new Float32Array(state, at.m, size),
+    v: new Float32Array(state, at.v, size),
+    grads: new Float32Array(state, at.grads, width * size),
+    slots: new Int32Array(state, at.slots, width * width),
+    adam: shared.memory ? new AdamKernel(shared.memory) : null,
     inputs: new Float32Array(shared.inputs),
-    grads: new Float32Array(shared.grads),
     stats: new Float32Array(shared.stats),
     kl: new Float64Array(shared.kl),
     error: new Uint8Array(shared.error),
@@ -274,11 +303,9 @@ export function shardGradient(
     return tf.div(tf.add(reconSum, tf.mul(kl, p.beta)), p.batch) as tf.Scalar;
   }, model.vars as tf.Variable[]);
   value.dispose();
-  model.vars.forEach((w, i) => {
-    v.grads.set(grads[w.name].dataSync() as Float32Array, index * params + offsets[i]);
-  });
+  model.vars.forEach((w, i) => copyOut(grads[w.name], v.grads, index * params + offsets[i]));
   tf.dispose(Object.values(grads));
-  v.stats.set((stats as tf.Tensor | null)!.dataSync() as Float32Array, index * (1 + latent));
+  copyOut((stats as tf.Tensor | null)!, v.stats, index * (1 + latent));
   (stats as tf.Tensor | null)!.dispose();
 }
 
@@ -309,7 +336,55 @@ export function adamStretch(
   const params = v.weights.length;
   const { from, to } = stretchOf(params, width, index);
   const used = p.shards.map((s) => s.rows > 0);
-  adamRange(c, v.weights, v.m, v.v, v.grads, params, used, p.oneMinusAccBeta1, p.oneMinusAccBeta2, from, to);
+  if (!v.adam) {
+    adamRange(
+      c,
+      v.weights,
+      v.m,
+      v.v,
+      v.grads,
+      params,
+      used,
+      p.oneMinusAccBeta1,
+      p.oneMinusAccBeta2,
+      from,
+      to,
+    );
+    return;
+  }
+  const table = index * width;
+  let n = 0;
+  used.forEach((u, k) => {
+    if (u) v.slots[table + n++] = v.grads.byteOffset + 4 * k * params;
+  });
+  v.adam.step(
+    { w: v.weights.byteOffset, m: v.m.byteOffset, v: v.v.byteOffset, slots: v.slots.byteOffset + 4 * table },
+    n,
+    from,
+    to,
+    adamFloats(c, p.oneMinusAccBeta1, p.oneMinusAccBeta2),
+  );
+}
+
+/** The part of tfjs-backend-wasm's BackendWasm these copies use. */
+interface HeapBackend {
+  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
+}
+
+/**
+ * A view of a tensor's values on the wasm heap, or null on another backend. The copies below go
+ * through it so that a step allocates no ArrayBuffers: a few megabytes of them a step made V8
+ * collect the whole heap (external memory pressure) several times a second on every thread, and
+ * each pause stalled the other threads at the next barrier.
+ */
+export function heapView(t: tf.Tensor): Float32Array | null {
+  if (tf.getBackend() !== 'wasm' || t.dtype !== 'float32') return null;
+  return (tf.backend() as unknown as HeapBackend).typedArrayFromHeap(t) as Float32Array;
+}
+
+/** Copies a float32 tensor's values into `target` at `at`, without an intermediate array on wasm. */
+export function copyOut(t: tf.Tensor, target: Float32Array, at: number): void {
+  target.set(heapView(t) ?? (t.dataSync() as Float32Array), at);
 }
 
 /** Copies the shared weights into a thread's networks. */
@@ -318,7 +393,9 @@ export function assignWeights(
   weights: Float32Array,
   offsets: readonly number[],
 ): void {
-  // The cpu backend keeps the array it is given: never hand it a view of shared memory.
+  // The wasm backend copies a view onto its heap; the cpu backend would keep a view of shared
+  // memory. Never write into a variable's memory in place: the wasm backend's matrix products cache
+  // their operands' packed copies by tensor, so a variable must get a new tensor when it changes.
   const copy = tf.getBackend() !== 'wasm';
   vars.forEach((w, i) => {
     const view = weights.subarray(offsets[i], offsets[i] + w.size);
@@ -370,14 +447,16 @@ export class DataParallel implements StepRunner {
     const { batch, latent } = trainer.config;
     const bins = trainer.corpus.bins;
     const maxRows = Math.ceil(batch / width);
+    const { bytes } = stateLayout(params, width);
+    const memory = adamMemory(bytes);
     this.#shared = {
       control: new SharedArrayBuffer(4 * CONTROL_SLOTS),
       params: new SharedArrayBuffer(8 * (PARAM_HEAD + 2 * width)),
-      weights: new SharedArrayBuffer(4 * params),
-      m: new SharedArrayBuffer(4 * params),
-      v: new SharedArrayBuffer(4 * params),
+      memory,
+      state: memory?.buffer ?? new SharedArrayBuffer(bytes),
+      size: params,
+      width,
       inputs: new SharedArrayBuffer(4 * Math.max(1, (width - 1) * maxRows * bins)),
-      grads: new SharedArrayBuffer(4 * width * params),
       stats: new SharedArrayBuffer(4 * width * (1 + latent)),
       kl: new SharedArrayBuffer(8 * width * latent),
       error: new SharedArrayBuffer(2048),
@@ -478,7 +557,7 @@ export class DataParallel implements StepRunner {
     const latent = this.#trainer.config.latent;
     const step = ++this.#step;
     const state = this.#state;
-    const data = x.dataSync() as Float32Array;
+    const data = heapView(x) ?? (x.dataSync() as Float32Array);
     v.params[0] = rows;
     v.params[1] = seed;
     v.params[2] = beta;

@@ -63,7 +63,9 @@ function run(model: Awaited<ReturnType<typeof setUp>>): void {
     if (rows > 0) {
       assignWeights(model.vars, v.weights, offsets);
       const from = (index - 1) * v.maxRows * bins;
-      const x = tf.tensor2d(v.inputs.slice(from, from + rows * bins), [rows, bins]);
+      // The wasm backend copies the rows onto its heap; the cpu backend would keep a view of shared memory.
+      const slot = v.inputs.subarray(from, from + rows * bins);
+      const x = tf.tensor2d(init.backend === 'wasm' ? slot : slot.slice(), [rows, bins]);
       try {
         shardGradient({ ...model, config }, x, p, v, index, width, offsets);
       } finally {

@@ -26,6 +26,31 @@ export function adamConstants(optimizer: tf.AdamOptimizer): AdamConstants {
  * each, summed in shard order (shards whose `used` flag is false are skipped). `oneMinusAccBeta1`
  * and `…2` are 1 − beta^t before this step, as float32.
  */
+/** Adam's constants for one step as float32 values, as adamRange and the wasm kernel (adam-wasm.ts) use them. */
+export interface AdamFloats {
+  b1: number;
+  b2: number;
+  c1: number;
+  c2: number;
+  eps: number;
+  negLr: number;
+  o1: number;
+  o2: number;
+}
+
+export function adamFloats(c: AdamConstants, oneMinusAccBeta1: number, oneMinusAccBeta2: number): AdamFloats {
+  return {
+    b1: f32(c.beta1),
+    b2: f32(c.beta2),
+    c1: f32(1 - c.beta1),
+    c2: f32(1 - c.beta2),
+    eps: f32(c.epsilon),
+    negLr: f32(-c.learningRate),
+    o1: f32(oneMinusAccBeta1),
+    o2: f32(oneMinusAccBeta2),
+  };
+}
+
 export function adamRange(
   c: AdamConstants,
   weights: Float32Array,
@@ -39,14 +64,7 @@ export function adamRange(
   from: number,
   to: number,
 ): void {
-  const b1 = f32(c.beta1);
-  const b2 = f32(c.beta2);
-  const c1 = f32(1 - c.beta1);
-  const c2 = f32(1 - c.beta2);
-  const eps = f32(c.epsilon);
-  const negLr = f32(-c.learningRate);
-  const o1 = f32(oneMinusAccBeta1);
-  const o2 = f32(oneMinusAccBeta2);
+  const { b1, b2, c1, c2, eps, negLr, o1, o2 } = adamFloats(c, oneMinusAccBeta1, oneMinusAccBeta2);
   const shards: number[] = [];
   used.forEach((u, k) => {
     if (u) shards.push(k * params);
