@@ -18,7 +18,8 @@ import type { HostMessage, PageMessage } from './protocol.js';
 export const START_TIMEOUT_MS = 90_000;
 
 export interface BrowserSession {
-  readonly browser: FoundBrowser & { version: string };
+  /** The browser the page runs in (`from` only where findBrowser found it; Electron's window has none). */
+  readonly browser: { path: string; version: string; from?: FoundBrowser['from'] };
   send(message: HostMessage): void;
   /** The next message from the page; rejects when the page, the browser or the connection dies. */
   receive(timeoutMs?: number): Promise<PageMessage>;
