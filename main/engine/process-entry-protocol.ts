@@ -54,3 +54,41 @@ export function isGrantMessage(data: unknown): data is EngineGrantMessage {
     GRANT_PURPOSES.includes(message.purpose as GrantPurpose)
   );
 }
+
+/**
+ * The compute window (docs/design.md, "Backends"): under Electron the engine trains on WebGPU/WebGL
+ * in a hidden window that main opens. The engine asks on process.parentPort (ComputeRequest: open
+ * or close window `id`); main answers (ComputeAnswer) with the window page's port in the transfer
+ * list, or why it could not open one. main/engine/compute-relay.ts is the engine's side,
+ * main/electron/utility-engine.ts main's.
+ */
+export const COMPUTE_OPEN_MESSAGE = 'vae-studio:compute-open';
+export const COMPUTE_CLOSE_MESSAGE = 'vae-studio:compute-close';
+export const COMPUTE_OPENED_MESSAGE = 'vae-studio:compute-opened';
+export const COMPUTE_FAILED_MESSAGE = 'vae-studio:compute-failed';
+
+export type ComputeRequest = {
+  type: typeof COMPUTE_OPEN_MESSAGE | typeof COMPUTE_CLOSE_MESSAGE;
+  id: number;
+};
+export type ComputeAnswer =
+  /** The page's port travels in the message's transfer list. */
+  | { type: typeof COMPUTE_OPENED_MESSAGE; id: number }
+  | { type: typeof COMPUTE_FAILED_MESSAGE; id: number; message: string };
+
+function hasId(data: unknown): data is { type: unknown; id: number } {
+  const id = (data as { id?: unknown } | null)?.id;
+  return typeof data === 'object' && data !== null && typeof id === 'number' && Number.isSafeInteger(id);
+}
+
+/** An engine's request to main (open or close compute window `id`). */
+export function isComputeRequest(data: unknown): data is ComputeRequest {
+  return hasId(data) && (data.type === COMPUTE_OPEN_MESSAGE || data.type === COMPUTE_CLOSE_MESSAGE);
+}
+
+/** Main's answer to an engine's open request. */
+export function isComputeAnswer(data: unknown): data is ComputeAnswer {
+  if (!hasId(data)) return false;
+  if (data.type === COMPUTE_OPENED_MESSAGE) return true;
+  return data.type === COMPUTE_FAILED_MESSAGE && typeof (data as { message?: unknown }).message === 'string';
+}
