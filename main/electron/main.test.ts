@@ -24,7 +24,7 @@ const calls = vi.hoisted(() => {
     protocolHandlers: new Map<string, Handler>(),
     ipcOn: new Map<string, Handler>(),
     ipcHandle: new Map<string, Handler>(),
-    windows: [] as { options: Record<string, any>; url?: string; contents: any }[], // eslint-disable-line @typescript-eslint/no-explicit-any
+    windows: [] as { options: Record<string, any>; url?: string; contents: any; window: any }[], // eslint-disable-line @typescript-eslint/no-explicit-any
     forks: [] as { modulePath: string; args: string[]; child: any }[], // eslint-disable-line @typescript-eslint/no-explicit-any
     permissionRequest: undefined as Handler | undefined,
     permissionCheck: undefined as Handler | undefined,
@@ -56,9 +56,16 @@ vi.mock('electron', async () => {
   };
   class BrowserWindow extends EventEmitter {
     webContents = fakeContents();
+    destroyed = false;
+    isDestroyed() {
+      return this.destroyed;
+    }
+    destroy() {
+      this.destroyed = true;
+    }
     constructor(public options: Record<string, unknown>) {
       super();
-      calls.windows.push({ options, contents: this.webContents });
+      calls.windows.push({ options, contents: this.webContents, window: this });
     }
     loadURL(url: string) {
       calls.windows.at(-1)!.url = url;
@@ -322,5 +329,39 @@ describe('main.ts once ready', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('opens a hidden compute window when the engine asks, hands its page a port and the engine the other end, and closes it when asked', async () => {
+    const { child } = calls.forks[0];
+    const posted = child.posted.length;
+    child.emit('message', { type: 'vae-studio:compute-open', id: 1 });
+    await vi.waitFor(() => expect(child.posted.length).toBe(posted + 1));
+    const compute = calls.windows.at(-1)!;
+    expect(compute.url).toBe('app://compute/compute.html');
+    expect(compute.options).toMatchObject({ show: false });
+    expect(compute.options.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      preload: join(root, 'out', 'electron', 'compute-preload.cjs'),
+    });
+    const [, channel, message, pagePorts] = compute.contents.sent.find(
+      (s: unknown[]) => s[0] === 'postMessage',
+    );
+    expect([channel, message, pagePorts.length]).toEqual(['vae-studio:compute-port', null, 1]);
+    const [answer, enginePorts] = child.posted[posted];
+    expect(answer).toEqual({ type: 'vae-studio:compute-opened', id: 1 });
+    expect(enginePorts).toHaveLength(1);
+    // The two ends are one channel: what the engine sends, the page hears.
+    const heard = new Promise((resolve) => pagePorts[0].once('message', resolve));
+    enginePorts[0].postMessage({ type: 'probe' });
+    expect(await heard).toEqual({ type: 'probe' });
+    pagePorts[0].close();
+    // The compute window's page is served from dist/browser, and nothing else there.
+    const handler = calls.protocolHandlers.get('app')!;
+    expect((await handler(new Request('app://compute/index.html'))).status).toBe(404);
+    expect(compute.window.isDestroyed()).toBe(false);
+    child.emit('message', { type: 'vae-studio:compute-close', id: 1 });
+    expect(compute.window.isDestroyed()).toBe(true);
   });
 });

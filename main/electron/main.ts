@@ -25,6 +25,7 @@ import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { COMPUTE_HOST, computeFile } from './compute-policy.js';
+import { openComputeWindow } from './compute-window.js';
 import { pathToFileURL } from 'node:url';
 import { resolveStaticPath } from '../serve/static-files.js';
 import { chosenSounds, SOUND_EXTENSIONS } from './chosen-files.js';
@@ -112,6 +113,9 @@ if (!app.requestSingleInstanceLock()) {
       const started = utilityEngine({
         entry: layout.engineEntry,
         args: [...layout.engineArgs, ...oscArgs(osc)],
+        // webgpu/webgl train in a hidden compute window (compute-window.ts), its preload built beside
+        // the window's (scripts/build-electron.ts), its page served as app://compute below.
+        openComputeWindow: () => openComputeWindow(join(dirname(layout.preload), 'compute-preload.cjs')),
       });
       engineProcess = started;
       for (const grant of [...grants, ...importGrants]) postGrant(started, grant);

@@ -32,7 +32,9 @@ vi.mock('electron', () => ({
   MessageChannelMain: MessageChannel,
 }));
 
-const { utilityEngine } = await import('./utility-engine.js');
+const { utilityEngine, MAX_COMPUTE_WINDOWS } = await import('./utility-engine.js');
+const { COMPUTE_CLOSE_MESSAGE, COMPUTE_FAILED_MESSAGE, COMPUTE_OPEN_MESSAGE, COMPUTE_OPENED_MESSAGE } =
+  await import('../engine/process-entry-protocol.js');
 
 const open: MessagePort[] = [];
 afterEach(() => {
@@ -129,5 +131,120 @@ describe('utilityEngine', () => {
     engine.kill();
     expect(forks[0].child.kill).toHaveBeenCalled();
     engine.transport.close();
+  });
+
+  describe('compute windows', () => {
+    /** An engine whose compute windows are fake: each a real channel, its close counted. */
+    function withWindows(opening?: () => Promise<{ port: MessagePort; close(): void }>) {
+      const windows: { port: MessagePort; page: MessagePort; close: ReturnType<typeof vi.fn> }[] = [];
+      const opener =
+        opening ??
+        (() => {
+          const { port1: page, port2: port } = new MessageChannel();
+          open.push(page, port);
+          const window = { port, page, close: vi.fn() };
+          windows.push(window);
+          return Promise.resolve(window);
+        });
+      const engine = utilityEngine({
+        entry: 'e.js',
+        openComputeWindow: opener as never,
+      });
+      const { child } = forks[forks.length - 1];
+      open.push(...child.posted.flatMap((p) => p.transfer));
+      const answers = () => child.posted.slice(1);
+      const ask = async (type: string, id: number) => {
+        child.emit('message', { type, id });
+        await new Promise((r) => setTimeout(r, 0));
+      };
+      return { engine, child, windows, answers, ask };
+    }
+
+    it("answers an open with the window page's port, and closes that window when the engine asks", async () => {
+      const { engine, windows, answers, ask } = withWindows();
+      await ask(COMPUTE_OPEN_MESSAGE, 7);
+      expect(windows).toHaveLength(1);
+      expect(answers()).toEqual([
+        { message: { type: COMPUTE_OPENED_MESSAGE, id: 7 }, transfer: [windows[0].port] },
+      ]);
+      await ask(COMPUTE_CLOSE_MESSAGE, 7);
+      expect(windows[0].close).toHaveBeenCalledTimes(1);
+      // A second close, or one for an id never opened, does nothing.
+      await ask(COMPUTE_CLOSE_MESSAGE, 7);
+      await ask(COMPUTE_CLOSE_MESSAGE, 8);
+      expect(windows[0].close).toHaveBeenCalledTimes(1);
+      engine.transport.close();
+    });
+
+    it('closes every window it opened when the engine exits', async () => {
+      const { engine, child, windows, ask } = withWindows();
+      await ask(COMPUTE_OPEN_MESSAGE, 1);
+      await ask(COMPUTE_OPEN_MESSAGE, 2);
+      child.emit('exit', 0);
+      expect(windows.map((w) => w.close.mock.calls.length)).toEqual([1, 1]);
+      engine.transport.close();
+    });
+
+    it('says why when no window opens, and refuses a duplicate id, too many windows, or an app without them', async () => {
+      const failing = withWindows(() => Promise.reject(new Error('GPU process gone')));
+      await failing.ask(COMPUTE_OPEN_MESSAGE, 1);
+      expect(failing.answers()).toEqual([
+        { message: { type: COMPUTE_FAILED_MESSAGE, id: 1, message: 'GPU process gone' }, transfer: [] },
+      ]);
+      failing.engine.transport.close();
+
+      const busy = withWindows();
+      for (let id = 1; id <= MAX_COMPUTE_WINDOWS; id++) await busy.ask(COMPUTE_OPEN_MESSAGE, id);
+      await busy.ask(COMPUTE_OPEN_MESSAGE, 1);
+      await busy.ask(COMPUTE_OPEN_MESSAGE, 99);
+      const refusals = busy
+        .answers()
+        .filter((a) => (a.message as { type: string }).type === COMPUTE_FAILED_MESSAGE);
+      expect(refusals.map((a) => a.message)).toEqual([
+        { type: COMPUTE_FAILED_MESSAGE, id: 1, message: 'compute window 1 is already open' },
+        {
+          type: COMPUTE_FAILED_MESSAGE,
+          id: 99,
+          message: `${MAX_COMPUTE_WINDOWS} compute windows are open already`,
+        },
+      ]);
+      expect(busy.windows).toHaveLength(MAX_COMPUTE_WINDOWS);
+      busy.engine.transport.close();
+
+      const none = utilityEngine({ entry: 'e.js' });
+      const { child } = forks[forks.length - 1];
+      open.push(...child.posted.flatMap((p) => p.transfer));
+      child.emit('message', { type: COMPUTE_OPEN_MESSAGE, id: 3 });
+      expect(child.posted.slice(1).map((p) => p.message)).toEqual([
+        { type: COMPUTE_FAILED_MESSAGE, id: 3, message: 'this app opens no compute windows' },
+      ]);
+      none.transport.close();
+    });
+
+    it('closes a window the engine gave up on while it opened, and sends no port for it', async () => {
+      let finish!: () => void;
+      const close = vi.fn();
+      const { port1, port2 } = new MessageChannel();
+      open.push(port1, port2);
+      const { engine, answers, ask } = withWindows(
+        () => new Promise((resolve) => (finish = () => resolve({ port: port2, close }))),
+      );
+      await ask(COMPUTE_OPEN_MESSAGE, 5);
+      await ask(COMPUTE_CLOSE_MESSAGE, 5);
+      finish();
+      await new Promise((r) => setTimeout(r, 0));
+      expect(close).toHaveBeenCalledTimes(1);
+      expect(answers()).toEqual([]);
+      engine.transport.close();
+    });
+
+    it('ignores messages that are not compute requests', async () => {
+      const { engine, answers, ask, windows } = withWindows();
+      await ask('vae-studio:something-else', 1);
+      await ask(COMPUTE_OPEN_MESSAGE, Number.NaN);
+      expect(answers()).toEqual([]);
+      expect(windows).toHaveLength(0);
+      engine.transport.close();
+    });
   });
 });
