@@ -23,7 +23,7 @@ import type {
 import { writeFileAtomic } from '../../ml/audio/files.js';
 import type { BackendName } from '../../ml/backend.js';
 import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
-import { startTraining } from '../../ml/vae/train-job.js';
+import { type ComputeWindowSource, startTraining } from '../../ml/vae/train-job.js';
 import { CHECKPOINT_FILE } from '../../ml/vae/train-protocol.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../ml/vae/trainer.js';
 import { type Project, ProjectError, safeStem } from './project.js';
@@ -77,6 +77,8 @@ export interface JobServiceOptions {
   threads?: number;
   /** A run finished and wrote its model, or the number of running trainings changed. */
   onTrainingChange?(project: Project): void;
+  /** Under Electron: the compute windows webgpu/webgl train in (main/engine/compute-relay.ts). */
+  compute?: ComputeWindowSource;
 }
 
 const now = () => new Date().toISOString();
@@ -427,6 +429,7 @@ export class JobService implements JobsApi {
           void writer.write(record).catch(() => undefined);
         }
       },
+      { compute: this.#options.compute },
     );
     const live: LiveJob = { info, folder, cancel: () => job.cancel(), threads };
     this.#live.set(id, live);

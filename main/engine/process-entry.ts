@@ -5,6 +5,9 @@
 //   process.parentPort with ENGINE_CONNECT_MESSAGE, the first main's own, then one per window.
 //   Main also sends, on the same parentPort, a grant (ENGINE_GRANT_MESSAGE) for each folder the
 //   user chose in its native dialogs; only main can write there, so a window cannot forge one.
+//   Main also answers the engine's requests for compute windows there (compute-relay.ts: webgpu
+//   and webgl train in the app's hidden window; the engine relays each window's port to its
+//   training worker).
 //   (Untested end to end: Electron cannot run in this repository's tests.)
 //
 //   node dist/main/engine/process-entry.js [--data-dir DIR] [--project DIR] [--backend NAME]
@@ -21,6 +24,17 @@ import {
   type Transport,
 } from '../../common/transport.js';
 import { ENGINE_CONNECT_MESSAGE, isGrantMessage, type EngineGrantMessage } from './process-entry-protocol.js';
+import { ComputeRelay } from './compute-relay.js';
+
+interface ParentPort {
+  on(type: 'message', listener: (event: { data: unknown; ports: MessagePortLike[] }) => void): unknown;
+  postMessage(message: unknown): void;
+}
+const parentPort = (process as { parentPort?: ParentPort }).parentPort;
+// Under Electron only: compute windows for webgpu/webgl, asked of main on the parentPort.
+const computeWindows = parentPort
+  ? new ComputeRelay((message) => parentPort.postMessage(message))
+  : undefined;
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +57,7 @@ const engine = createEngine({
   defaultProject: values.project,
   demoAssets: values['demo-assets'],
   backend,
+  computeWindows,
 });
 // The desktop app's OSC setting (main/electron/osc-setting.ts): the engine listens for OSC control.
 // A port that cannot be had is said on stderr; the engine serves on without it.
@@ -63,6 +78,7 @@ function serve(transport: Transport, ownersConnection: boolean): void {
   serveApi(engine, transport, options);
   if (ownersConnection) {
     transport.onClose(() => {
+      computeWindows?.dispose();
       engine.dispose();
       process.exit(0);
     });
@@ -79,13 +95,10 @@ function grant(message: EngineGrantMessage): void {
   }
 }
 
-interface ParentPort {
-  on(type: 'message', listener: (event: { data: unknown; ports: MessagePortLike[] }) => void): unknown;
-}
-const parentPort = (process as { parentPort?: ParentPort }).parentPort;
 if (parentPort) {
   let first = true;
   parentPort.on('message', ({ data, ports }) => {
+    if (computeWindows?.handle(data, ports)) return;
     if (isGrantMessage(data)) {
       if (ports.length === 0) grant(data);
       return;

@@ -20,6 +20,7 @@ import type {
 } from '../../common/api.js';
 import type { BackendName } from '../../ml/backend.js';
 import { listBackends } from '../../ml/browser/availability.js';
+import { computeWindowBackends, type ComputeWindows } from './compute-relay.js';
 import { packageInfo, packageRoot } from '../package-info.js';
 import { AuditionService } from './audition.js';
 import { LiveInputService } from './live.js';
@@ -50,6 +51,11 @@ export interface EngineOptions {
   auditionIdleMs?: number;
   /** A live input with no input for this long ends (default 10 s). */
   liveIdleMs?: number;
+  /**
+   * Under Electron (process-entry.ts in a utilityProcess): the app's compute windows, where webgpu
+   * and webgl train and are probed, instead of an external browser.
+   */
+  computeWindows?: ComputeWindows;
 }
 
 /**
@@ -179,6 +185,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     emit,
     backend,
     threads: budget,
+    compute: options.computeWindows,
     onTrainingChange: (project) => void projects.announce(project).catch(() => undefined),
   });
   const auditions = new AuditionService(current, emit, { backend, idleMs: options.auditionIdleMs });
@@ -249,7 +256,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
     // What can train here: from what is installed and the browser's probe (ml/browser/), without
     // loading a backend on this thread.
-    backends: () => listBackends(),
+    backends: () => (options.computeWindows ? computeWindowBackends(options.computeWindows) : listBackends()),
     ...bind(projects, PROJECT_METHODS),
     ...bind(jobs, JOB_METHODS),
     ...bind(synthesis, SYNTHESIS_METHODS),

@@ -1,4 +1,6 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { BackendInfo, BackendName } from '../backend.js';
+import type { PageMessage } from '../browser/protocol.js';
 import type { FrameSettings } from '../features/settings.js';
 import type { Corpus, SkippedFile } from './corpus.js';
 import type { EpochReport, TrainConfig } from './trainer.js';
@@ -28,7 +30,28 @@ export interface TrainRequest {
   previewEvery?: number;
   /** Int32Array(1) over this buffer: set to 1 to cancel at the next batch. */
   cancel: SharedArrayBuffer;
+  /**
+   * Electron only (set by startTraining when it is given compute windows): webgpu and webgl run in
+   * the app's hidden compute window, which the worker reaches through its parent (ComputeAsk), and
+   * no external browser is started.
+   */
+  computeWindow?: boolean;
 }
+
+/** The compute window page's adapters, as it reports them to a probe. */
+export type ComputeProbeInfo = Omit<Extract<PageMessage, { type: 'probed' }>, 'type'>;
+
+/** Worker → the thread that started it (beside the TrainEvents): the compute window's probe, or a port to a fresh window. */
+export interface ComputeAsk {
+  type: 'compute-ask';
+  want: 'probe' | 'port';
+}
+
+/** The answer to a ComputeAsk (a port travels in the transfer list; the window closes when it does). */
+export type ComputeReply =
+  | { type: 'compute-reply'; probe: ComputeProbeInfo }
+  | { type: 'compute-reply'; port: MessagePort; browser: { path: string; version: string } }
+  | { type: 'compute-reply'; error: string };
 
 export interface TrainSummary {
   folder: string;
