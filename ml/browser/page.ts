@@ -8,20 +8,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { decodeMessage, encodeMessage } from '../../common/codec.js';
-import { NonFiniteLossError, Trainer } from '../vae/trainer.js';
-import type { Corpus } from '../vae/corpus.js';
+import { type PageChannel, PageBackendError, servePage } from './page-core.js';
 import {
   type AdapterInfo,
   type BrowserBackendName,
   type HostMessage,
   isSoftwareName,
   type PageDevice,
-  type PageMessage,
 } from './protocol.js';
-import { applyState, captureState } from './trainer-state.js';
 
 // trainer.ts yields with setImmediate between batches (Node's); a message-channel turn here, so a
-// 'cancel' from the engine is read between batches.
+// 'cancel' from the engine is read between batches (page-core.ts yields after every batch).
 if (typeof (globalThis as { setImmediate?: unknown }).setImmediate !== 'function') {
   const channel = new MessageChannel();
   const queue: (() => void)[] = [];
@@ -32,12 +29,7 @@ if (typeof (globalThis as { setImmediate?: unknown }).setImmediate !== 'function
   };
 }
 
-interface Channel {
-  send(message: PageMessage): void;
-  listen(handler: (message: HostMessage) => void): void;
-}
-
-function webSocketChannel(url: string): Promise<Channel> {
+function webSocketChannel(url: string): Promise<PageChannel> {
   const socket = new WebSocket(url);
   socket.binaryType = 'arraybuffer';
   return new Promise((resolve, reject) => {
@@ -53,7 +45,7 @@ function webSocketChannel(url: string): Promise<Channel> {
 }
 
 /** Electron: the preload posts the port main handed over to this page as 'vae-studio:compute-port'. */
-function portChannel(): Promise<Channel> {
+function portChannel(): Promise<PageChannel> {
   return new Promise((resolve) => {
     const onMessage = (e: MessageEvent) => {
       if (e.source !== window || e.data !== 'vae-studio:compute-port' || e.ports.length !== 1) return;
@@ -109,122 +101,43 @@ function webglRenderer(): { adapter: AdapterInfo | null; reason?: string } {
   };
 }
 
-/** GFLOP/s of an n×n matrix product on the running backend (two warm-up products, then eight timed). */
-async function matmulGflops(n: number): Promise<number> {
-  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
-  try {
-    for (let i = 0; i < 2; i++) {
-      const c = tf.matMul(a, a);
-      await c.data();
-      c.dispose();
-    }
-    const reps = 8;
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) {
-      const c = tf.matMul(a, a);
-      await c.data();
-      c.dispose();
-    }
-    return (reps * 2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9;
-  } finally {
-    a.dispose();
-  }
-}
-
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Makes WebGPU or WebGL tf's backend, after checking that an adapter exists. */
+async function selectBackend(backend: BrowserBackendName): Promise<PageDevice> {
+  const probe = backend === 'webgpu' ? await webgpuAdapter() : webglRenderer();
+  if (!probe.adapter) throw new PageBackendError(probe.reason);
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(backend);
+  } catch (error) {
+    throw new PageBackendError(`tf.setBackend('${backend}') failed: ${message(error)}`);
+  }
+  if (!ok || tf.getBackend() !== backend)
+    throw new PageBackendError(`tf.setBackend('${backend}') could not start the backend`);
+  await tf.ready();
+  return { tfBackend: tf.getBackend(), adapter: probe.adapter, userAgent: navigator.userAgent };
+}
+
 async function main(): Promise<void> {
-  const params = new URLSearchParams(location.search);
-  const ws = params.get('ws');
+  const ws = new URLSearchParams(location.search).get('ws');
   const channel = ws ? await webSocketChannel(ws) : await portChannel();
-  let trainer: Trainer | null = null;
-  let device: PageDevice | null = null;
-  let stop = false;
-  let busy: Promise<void> = Promise.resolve();
-  const fail = (kind: 'backend' | 'diverged' | 'internal', error: unknown) =>
-    channel.send({ type: 'error', kind, message: message(error) });
-
-  const start = async (m: Extract<HostMessage, { type: 'start' }>) => {
-    const backend: BrowserBackendName = m.backend;
-    const probe = backend === 'webgpu' ? await webgpuAdapter() : webglRenderer();
-    if (!probe.adapter) throw Object.assign(new Error(probe.reason), { kind: 'backend' });
-    let ok: boolean;
-    try {
-      ok = await tf.setBackend(backend);
-    } catch (error) {
-      throw Object.assign(new Error(`tf.setBackend('${backend}') failed: ${message(error)}`), {
-        kind: 'backend',
-      });
-    }
-    if (!ok || tf.getBackend() !== backend)
-      throw Object.assign(new Error(`tf.setBackend('${backend}') could not start the backend`), {
-        kind: 'backend',
-      });
-    await tf.ready();
-    device = { tfBackend: tf.getBackend(), adapter: probe.adapter, userAgent: navigator.userAgent };
-    const corpus: Corpus = { ...m.corpus };
-    trainer?.dispose();
-    trainer = null;
-    trainer = new Trainer(m.config, corpus);
-    await applyState(trainer, m.state);
-    channel.send({ type: 'ready', device, tensors: tf.memory().numTensors });
-  };
-
-  const epoch = async () => {
-    if (!trainer || !device) throw new Error("'epoch' before 'start'");
-    stop = false;
-    const next = trainer.epoch + 1;
-    let last = 0;
-    const report = await trainer.runEpoch({
-      shouldStop: () => stop,
-      onBatch: (done, total) => {
-        const now = performance.now();
-        if (done === total || now - last > 100) {
-          last = now;
-          channel.send({ type: 'batch', epoch: next, done, total });
-        }
-      },
-    });
-    if (!report) {
-      channel.send({ type: 'cancelled', epoch: trainer.epoch, device, tensors: tf.memory().numTensors });
-      return;
-    }
-    const state = await captureState(trainer);
-    channel.send({ type: 'epoch', report, state, device, tensors: tf.memory().numTensors });
-  };
-
-  channel.listen((m) => {
-    if (m.type === 'cancel') {
-      stop = true;
-      return;
-    }
-    // One request at a time, in order.
-    busy = busy.then(async () => {
-      try {
-        if (m.type === 'probe') {
-          const gpu = await webgpuAdapter();
-          const gl = webglRenderer();
-          channel.send({
-            type: 'probed',
-            webgpu: gpu.adapter,
-            webgpuReason: gpu.reason,
-            webgl: gl.adapter,
-            webglReason: gl.reason,
-            userAgent: navigator.userAgent,
-          });
-        } else if (m.type === 'start') await start(m);
-        else if (m.type === 'matmul') channel.send({ type: 'matmul', gflops: await matmulGflops(m.n) });
-        else if (m.type === 'epoch') await epoch();
-      } catch (error) {
-        if (error instanceof NonFiniteLossError) fail('diverged', error);
-        else if ((error as { kind?: string }).kind === 'backend') fail('backend', error);
-        else fail('internal', error instanceof Error ? (error.stack ?? error.message) : error);
-      }
-    });
+  servePage(channel, {
+    selectBackend,
+    probe: async () => {
+      const gpu = await webgpuAdapter();
+      const gl = webglRenderer();
+      return {
+        webgpu: gpu.adapter,
+        webgpuReason: gpu.reason,
+        webgl: gl.adapter,
+        webglReason: gl.reason,
+        userAgent: navigator.userAgent,
+      };
+    },
   });
-  channel.send({ type: 'hello' });
 }
 
 main().catch((error: unknown) => {

@@ -57,7 +57,7 @@ export type HostMessage =
     }
   /** Run one epoch; answered by 'batch'… then 'epoch', 'cancelled' or 'error'. */
   | { type: 'epoch' }
-  /** Stop the running epoch at its next batch. */
+  /** Stop the running epoch before its next batch (the page reads messages after every batch). */
   | { type: 'cancel' }
   /** The backend's own ceiling (after 'start'): GFLOP/s of an n×n matrix product; answered by 'matmul'. */
   | { type: 'matmul'; n: number };
@@ -79,7 +79,12 @@ export type PageMessage =
   | { type: 'batch'; epoch: number; done: number; total: number }
   /** One epoch done: its report, the state after it, and the tensors alive in the page. */
   | { type: 'epoch'; report: EpochReport; state: TrainerState; device: PageDevice; tensors: number }
-  | { type: 'cancelled'; epoch: number; device: PageDevice; tensors: number }
+  /**
+   * The epoch stopped part-way (the page's Trainer is left mid-epoch: the engine sends 'start' again
+   * before another epoch). `done`: batches it ran; `cancelAt`: batches it had run when the cancel
+   * reached it (the page reads messages after every batch, so done ≤ cancelAt + 1).
+   */
+  | { type: 'cancelled'; epoch: number; done: number; cancelAt: number; device: PageDevice; tensors: number }
   | { type: 'matmul'; gflops: number }
   | { type: 'error'; kind: PageErrorKind; message: string };
 

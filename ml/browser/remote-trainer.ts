@@ -5,7 +5,7 @@
 import type { BackendInfo } from '../backend.js';
 import type { Corpus } from '../vae/corpus.js';
 import { type EpochOptions, type EpochReport, NonFiniteLossError, type Trainer } from '../vae/trainer.js';
-import { type BrowserSession, openBrowserSession } from './host.js';
+import { type BrowserSession, openBrowserSession, START_TIMEOUT_MS } from './host.js';
 import type { BrowserBackendName, PageDevice, PageMessage } from './protocol.js';
 import { applyState, captureState } from './trainer-state.js';
 
@@ -35,55 +35,61 @@ export class BrowserTrainer {
     return this.#device;
   }
 
-  /** Starts the browser and the page, which takes the mirror's state (fresh or resumed). */
-  static async open(backend: BrowserBackendName, trainer: Trainer): Promise<BrowserTrainer> {
-    const session = await openBrowserSession();
+  /**
+   * The page takes the mirror's state (fresh or resumed) and loads `backend`. On `session` where
+   * given (Electron's compute window over portSession()), else on a headless browser started here;
+   * either way the BrowserTrainer owns the session from now on and closes it on failure.
+   */
+  static async open(
+    backend: BrowserBackendName,
+    trainer: Trainer,
+    session?: BrowserSession,
+  ): Promise<BrowserTrainer> {
+    const own = session ?? (await openBrowserSession());
     try {
-      const { corpus } = trainer;
-      const frames = framesInMemory(corpus);
-      session.send({
-        type: 'start',
-        backend,
-        config: { ...trainer.config },
-        corpus: {
-          bins: corpus.bins,
-          frames,
-          sources: corpus.sources,
-          train: corpus.train,
-          heldOut: corpus.heldOut,
-          ref: corpus.ref,
-        },
-        state: await captureState(trainer),
-      });
-      const ready = await session.receive();
-      if (ready.type === 'error') throw pageError(ready);
-      if (ready.type !== 'ready') throw new Error(`the compute page said '${ready.type}' instead of ready`);
-      const remote = new BrowserTrainer(session, backend, trainer, ready.device);
-      remote.pageTensors.push(ready.tensors);
+      const device = await start(own, backend, trainer, true);
+      const remote = new BrowserTrainer(own, backend, trainer, device.device);
+      remote.pageTensors.push(device.tensors);
       return remote;
     } catch (error) {
-      await session.close();
+      await own.close();
       throw error;
     }
   }
+
+  /** Set when an epoch stopped part-way: the page's Trainer is mid-epoch and takes the mirror's state again. */
+  #stale = false;
+
+  /** How the last stopped epoch ended in the page: batches run, and batches run when the cancel reached it. */
+  lastCancel: { done: number; cancelAt: number } | null = null;
 
   /** One epoch in the page; the mirror takes its result. Null when stopped (the mirror keeps the last epoch). */
   async runEpoch(options: EpochOptions = {}): Promise<EpochReport | null> {
     // A cancel that came while the last epoch finished: the page would only see it at its next yield.
     if (options.shouldStop?.()) return null;
+    if (this.#stale) {
+      const ready = await start(this.session, this.backend, this.trainer, false);
+      this.#device = ready.device;
+      this.pageTensors.push(ready.tensors);
+      this.#stale = false;
+    }
     this.session.send({ type: 'epoch' });
     let cancelSent = false;
-    const poll = setInterval(() => {
+    const checkStop = () => {
       if (!cancelSent && options.shouldStop?.()) {
         cancelSent = true;
         this.session.send({ type: 'cancel' });
       }
-    }, CANCEL_POLL_MS);
+    };
+    // Looked at on a timer and at every progress report from the page.
+    const poll = setInterval(checkStop, CANCEL_POLL_MS);
     try {
       for (;;) {
         const m = await this.session.receive();
-        if (m.type === 'batch') options.onBatch?.(m.done, m.total);
-        else if (m.type === 'epoch') {
+        if (m.type === 'batch') {
+          options.onBatch?.(m.done, m.total);
+          checkStop();
+        } else if (m.type === 'epoch') {
           this.#device = m.device;
           this.pageTensors.push(m.tensors);
           await applyState(this.trainer, m.state);
@@ -91,9 +97,13 @@ export class BrowserTrainer {
         } else if (m.type === 'cancelled') {
           this.#device = m.device;
           this.pageTensors.push(m.tensors);
+          this.lastCancel = { done: m.done, cancelAt: m.cancelAt };
+          this.#stale = true;
           return null;
-        } else if (m.type === 'error') throw pageError(m);
-        else throw new Error(`the compute page said '${m.type}' during an epoch`);
+        } else if (m.type === 'error') {
+          this.#stale = true;
+          throw pageError(m);
+        } else throw new Error(`the compute page said '${m.type}' during an epoch`);
       }
     } finally {
       clearInterval(poll);
@@ -125,6 +135,36 @@ export class BrowserTrainer {
   close(): Promise<void> {
     return this.session.close();
   }
+}
+
+/** Sends 'start' with the mirror's state; the page's 'ready' (a leading 'hello' of a port session skipped). */
+async function start(
+  session: BrowserSession,
+  backend: BrowserBackendName,
+  trainer: Trainer,
+  first: boolean,
+): Promise<{ device: PageDevice; tensors: number }> {
+  const { corpus } = trainer;
+  session.send({
+    type: 'start',
+    backend,
+    config: { ...trainer.config },
+    corpus: {
+      bins: corpus.bins,
+      frames: framesInMemory(corpus),
+      sources: corpus.sources,
+      train: corpus.train,
+      heldOut: corpus.heldOut,
+      ref: corpus.ref,
+    },
+    state: await captureState(trainer),
+  });
+  let ready = await session.receive(START_TIMEOUT_MS);
+  // openBrowserSession() reads the page's hello itself; portSession() leaves it in the inbox.
+  if (first && ready.type === 'hello') ready = await session.receive(START_TIMEOUT_MS);
+  if (ready.type === 'error') throw pageError(ready);
+  if (ready.type !== 'ready') throw new Error(`the compute page said '${ready.type}' instead of ready`);
+  return { device: ready.device, tensors: ready.tensors };
 }
 
 /** Every frame of the corpus in memory (a corpus read from the frame cache keeps them on disk). */

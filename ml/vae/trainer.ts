@@ -132,6 +132,8 @@ export class NonFiniteLossError extends Error {
 export interface EpochOptions {
   shouldStop?: () => boolean;
   onBatch?: (done: number, total: number) => void;
+  /** Yield to the event loop (messages, timers) after every this many batches; 8 unless set. */
+  yieldEvery?: number;
 }
 
 /**
@@ -207,6 +209,7 @@ export class Trainer {
     let stats = tf.zeros([1 + latent]);
     const started = performance.now();
     const steps = this.steps;
+    const yieldEvery = Math.max(1, Math.floor(options.yieldEvery ?? 8));
     try {
       await steps?.begin();
       for (let b = 0; b < batches; b++) {
@@ -241,7 +244,7 @@ export class Trainer {
         (batchStats as tf.Tensor | null)?.dispose();
         options.onBatch?.(b + 1, batches);
         // Let the event loop breathe (messages, timers) between batches.
-        if (b % 8 === 7) await new Promise((r) => setImmediate(r));
+        if ((b + 1) % yieldEvery === 0) await new Promise((r) => setImmediate(r));
       }
     } finally {
       try {
