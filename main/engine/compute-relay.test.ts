@@ -2,8 +2,17 @@
 // ports: the test plays main (it answers the relay's requests with one end of a fresh channel) and
 // the compute page (it holds the other end).
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_FRAME_SETTINGS } from '../../ml/features/settings.js';
+import { startTraining } from '../../ml/vae/train-job.js';
+import type { TrainEvent } from '../../ml/vae/train-protocol.js';
+import { DEFAULT_TRAIN_CONFIG } from '../../ml/vae/trainer.js';
+import { workerUrl } from '../../ml/worker-url.js';
+import { packageRoot } from '../package-info.js';
 import { ComputeRelay, computeWindowBackends } from './compute-relay.js';
 import {
   COMPUTE_CLOSE_MESSAGE,
@@ -248,4 +257,101 @@ describe('ComputeRelay', () => {
     expect(failed.backends.find((b) => b.name === 'webgpu')).toMatchObject({ available: false });
     expect(failed.backends.find((b) => b.name === 'webgpu')!.reason).toMatch(/no window today/);
   });
+});
+
+// The whole path but Electron: startTraining's worker asks for a compute window, the relay asks
+// "main" (this test), which opens a "window" — the compute page's own code (page-core.ts) in a
+// worker thread on wasm standing in for WebGPU (ml/browser/testing-page.ts, from dist/) — and the
+// run trains there over the relayed ports and writes its model. Needs the build.
+const testingPage = workerUrl('../../ml/browser/testing-page.js', import.meta.url);
+describe.skipIf(!existsSync(testingPage))('a training run through the relay (needs npm run build)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vae-compute-relay-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const input = join(packageRoot(), 'assets', 'demo', 'sources', 'vowels.wav');
+
+  /** A relay whose "main" opens testing pages; `pages` counts them, `closes` the windows closed (main destroys the window: the page's worker ends). */
+  function pageMain() {
+    const closes: number[] = [];
+    const pages: Worker[] = [];
+    const relay: ComputeRelay = new ComputeRelay(
+      (m) => {
+        if (m.type === COMPUTE_CLOSE_MESSAGE) {
+          closes.push(m.id);
+          return void pages[m.id - 1]?.terminate();
+        }
+        const { port1: page, port2 } = new MessageChannel();
+        pages.push(new Worker(testingPage, { workerData: { port: page }, transferList: [page] }));
+        relay.handle({ type: COMPUTE_OPENED_MESSAGE, id: m.id }, [port2]);
+      },
+      { browser: { path: 'test main', version: '0' } },
+    );
+    relays.push(relay);
+    return { relay, closes, pages };
+  }
+  const run = (out: string, compute: ComputeRelay, backend?: 'webgpu') => {
+    const events: TrainEvent[] = [];
+    const job = startTraining(
+      {
+        inputs: [input],
+        out: join(dir, out),
+        resume: false,
+        config: { ...DEFAULT_TRAIN_CONFIG, preset: 'compact', epochs: 1, batch: 256, seed: 3 },
+        frames: DEFAULT_FRAME_SETTINGS,
+        backend,
+        threads: 1,
+      },
+      (e) => events.push(e),
+      { compute },
+    );
+    return job.outcome.then((outcome) => ({ outcome, events }));
+  };
+
+  it('trains webgpu in the window, names it, writes the model, and has main close the window', async () => {
+    const { relay, closes, pages } = pageMain();
+    const { outcome, events } = await run('gpu', relay, 'webgpu');
+    expect(outcome.status, JSON.stringify(outcome)).toBe('done');
+    const backends = events.filter((e) => e.type === 'backend').map((e) => e.info);
+    expect(backends.at(-1)).toMatchObject({
+      name: 'webgpu',
+      host: 'chromium',
+      forcedBy: 'argument',
+      browser: { path: 'test main', version: '0' },
+    });
+    // The page's own report: the stand-in page runs wasm.
+    expect(backends.at(-1)!.tfBackend).toBe('wasm');
+    expect(existsSync(join(dir, 'gpu', 'studio.json'))).toBe(true);
+    expect(pages).toHaveLength(1);
+    expect(closes).toEqual([1]);
+    expect(relay.active).toEqual({ leases: 0, pending: 0 });
+  }, 60_000);
+
+  it('chosen automatically, probes the window and, finding no GPU adapter there, trains on the CPU order saying why', async () => {
+    const { relay, closes, pages } = pageMain();
+    const { outcome, events } = await run('auto', relay);
+    expect(outcome.status, JSON.stringify(outcome)).toBe('done');
+    const info = events.find((e) => e.type === 'backend')!.info;
+    expect(info.host).toBe('node');
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(info.name);
+    expect(info.tried.find((t) => t.name === 'webgpu')).toMatchObject({
+      available: false,
+      reason: 'a Node worker thread has no WebGPU (the compute window)',
+    });
+    // One window, for the probe, and closed.
+    expect(pages).toHaveLength(1);
+    expect(closes).toEqual([1]);
+  }, 60_000);
+
+  it('forced webgpu fails with the reason when the app cannot open a window, instead of starting a browser', async () => {
+    const relay = new ComputeRelay((m) => {
+      if (m.type === COMPUTE_OPEN_MESSAGE)
+        relay.handle({ type: COMPUTE_FAILED_MESSAGE, id: m.id, message: 'the GPU process is gone' }, []);
+    });
+    relays.push(relay);
+    const { outcome } = await run('none', relay, 'webgpu');
+    expect(outcome).toMatchObject({ status: 'failed' });
+    expect((outcome as { message: string }).message).toMatch(
+      /no compute window for training: the app could not open a compute window: the GPU process is gone/,
+    );
+    expect(relay.active).toEqual({ leases: 0, pending: 0 });
+  }, 60_000);
 });

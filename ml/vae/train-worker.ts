@@ -6,7 +6,18 @@
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AudioFileError } from '../audio/errors.js';
-import { initBackend, isBrowserBackend, tf } from '../backend.js';
+import {
+  BACKEND_ENV,
+  BROWSER_BACKENDS,
+  initBackend,
+  isBackendName,
+  isBrowserBackend,
+  tf,
+  type BackendAttempt,
+  type BackendInfo,
+} from '../backend.js';
+import { START_TIMEOUT_MS, type BrowserSession } from '../browser/host.js';
+import { portSession } from '../browser/port-session.js';
 import { BrowserTrainer } from '../browser/remote-trainer.js';
 import { fromUnitFrames } from '../features/scale.js';
 import { createRealFft } from '../synth/fft.js';
@@ -18,7 +29,13 @@ import { buildCachedCorpus } from '../corpus/cached-corpus.js';
 import { writeModel } from '../corpus/model-record.js';
 import { corpusRows, expandInputs, frameTotal } from './corpus.js';
 import { parameterCount } from './model.js';
-import { CHECKPOINT_FILE, type TrainEvent, type TrainRequest } from './train-protocol.js';
+import {
+  CHECKPOINT_FILE,
+  type ComputeAsk,
+  type ComputeReply,
+  type TrainEvent,
+  type TrainRequest,
+} from './train-protocol.js';
 import { NonFiniteLossError, Trainer } from './trainer.js';
 import { DataParallel, threadsFor } from './data-parallel.js';
 import { threadBudget } from '../threads.js';
@@ -29,7 +46,9 @@ const cancelled = new Int32Array(request.cancel);
 
 async function run(): Promise<void> {
   const started = performance.now();
-  const backend = await initBackend(request.backend, 'training');
+  const backend = request.computeWindow
+    ? await computeWindowBackend()
+    : await initBackend(request.backend, 'training');
   post({ type: 'backend', info: backend });
   const files = await expandInputs(request.inputs);
   const stop = () => Atomics.load(cancelled, 0) === 1;
@@ -66,7 +85,9 @@ async function run(): Promise<void> {
   let parallel: DataParallel | null = null;
   try {
     if (isBrowserBackend(backend.name)) {
-      remote = await BrowserTrainer.open(backend.name, trainer);
+      // Electron: the app's compute window; elsewhere a browser found on the machine, headless.
+      const session = request.computeWindow ? await computeWindowSession() : undefined;
+      remote = await BrowserTrainer.open(backend.name, trainer, session);
       post({ type: 'backend', info: remote.info(backend) });
     }
     const threads = remote
@@ -142,6 +163,88 @@ async function run(): Promise<void> {
     await parallel?.close();
     trainer.dispose();
   }
+}
+
+/** Asks the thread that started this worker (train-job.ts) for the compute window's probe or a port. */
+function askParent(want: ComputeAsk['want']): Promise<ComputeReply> {
+  return new Promise((resolve) => {
+    parentPort!.once('message', (reply: ComputeReply) => resolve(reply));
+    const ask: ComputeAsk = { type: 'compute-ask', want };
+    parentPort!.postMessage(ask);
+  });
+}
+
+/** A session with the page of a fresh compute window (Electron), past its hello. */
+async function computeWindowSession(): Promise<BrowserSession> {
+  const reply = await askParent('port');
+  if ('error' in reply) throw new Error(`no compute window for training: ${reply.error}`);
+  if (!('port' in reply)) throw new Error('the engine answered a request for a compute window with no port');
+  const session = portSession(reply.port, reply.browser);
+  try {
+    const hello = await session.receive(START_TIMEOUT_MS);
+    if (hello.type !== 'hello') throw new Error(`the compute page said '${hello.type}' before hello`);
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  return session;
+}
+
+/**
+ * The training backend under Electron: webgpu and webgl run in the app's compute window, never in
+ * an external browser. Named (the request or VAE_STUDIO_BACKEND), a browser backend takes the
+ * window whatever its adapter (the page reports which); chosen automatically, only a real GPU
+ * adapter the window's probe found (ml/backend.ts's rule), else the CPU order. Either way this
+ * thread computes on the CPU order (`local`: previews, the model's statistics).
+ */
+async function computeWindowBackend(): Promise<BackendInfo> {
+  const env = process.env[BACKEND_ENV]?.trim();
+  const named = request.backend ?? (env && isBackendName(env) ? env : undefined);
+  if (named !== undefined && !isBrowserBackend(named)) return initBackend(request.backend, 'training');
+  const browser = (name: (typeof BROWSER_BACKENDS)[number], local: BackendInfo) => ({
+    name,
+    tfBackend: name,
+    host: 'chromium' as const,
+    speedups: [],
+    local: local.name,
+  });
+  if (named !== undefined) {
+    const local = await initBackend(named, 'inference');
+    return {
+      ...browser(named, local),
+      gpu: false,
+      forcedBy: request.backend !== undefined ? 'argument' : 'env',
+      tried: [{ name: named, available: true }],
+    };
+  }
+  const tried: BackendAttempt[] = [
+    {
+      name: 'tensorflow-gpu',
+      available: false,
+      reason: `opt-in: ${BACKEND_ENV}=tensorflow-gpu or --backend tensorflow-gpu (needs CUDA 11.2 and cuDNN 8.1 exactly)`,
+    },
+  ];
+  const reply = await askParent('probe');
+  for (const name of BROWSER_BACKENDS) {
+    let reason: string;
+    if ('probe' in reply) {
+      const found = reply.probe[name];
+      if (found && !found.software) {
+        const local = await initBackend(undefined, 'inference');
+        tried.push({ name, available: true });
+        return { ...browser(name, local), gpu: true, adapter: found, tried };
+      }
+      const label = found
+        ? [found.vendor, found.architecture, found.description].filter(Boolean).join(' ')
+        : '';
+      reason = found
+        ? `the compute window offers only a software adapter (${label}), slower than wasm; force it with ${BACKEND_ENV}=${name} or --backend ${name}`
+        : `${reply.probe[`${name}Reason`] ?? 'no adapter'} (the compute window)`;
+    } else reason = 'error' in reply ? `the compute window could not be asked: ${reply.error}` : 'no probe';
+    tried.push({ name, available: false, reason });
+  }
+  const local = await initBackend(undefined, 'inference');
+  return { ...local, tried: [...tried, ...local.tried] };
 }
 
 /** Two seconds of the first training sound through the model as it is now. */
