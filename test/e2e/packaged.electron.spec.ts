@@ -1,7 +1,8 @@
 /**
  * The Electron smoke test: the app in its packaged layout (electron-builder's unpacked output of
  * electron.config.ts, `--dir`: app.asar, the unpacked native and wasm files, the demo beside the
- * asar, fuses flipped) starts, the engine answers from its utility process, and a one-epoch training
+ * asar, fuses flipped) starts, the engine answers from its utility process, the training form's
+ * backend picker says what the hidden compute window found for WebGPU, and a one-epoch training
  * job completes in its worker. Runs wherever an Electron binary exists (as electron.spec.ts); the
  * packaging needs electron-builder's tools, which it downloads on first use. Elsewhere it reports
  * itself skipped, with the reason.
@@ -67,6 +68,13 @@ test.describe(reason ? `the packaged app (skipped: ${reason})` : 'the packaged a
       }))
         await window.getByLabel(label, { exact: true }).fill(value);
       await window.getByLabel('Preset').selectOption('compact');
+      // backends() asked the app's hidden compute window for WebGPU, not a browser it would start
+      // (main/engine/compute-relay.ts): the picker's reason names the window, whatever it found.
+      await expect(window.getByTestId('backend-picker').locator('option[value="webgpu"]')).toHaveAttribute(
+        'title',
+        /compute window/,
+        { timeout: 120_000 },
+      );
       await window.getByRole('button', { name: 'Start training' }).click();
       await expect(window.getByTestId('train-status')).toContainText('done after epoch 1 of 1', {
         timeout: 300_000,
