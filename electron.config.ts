@@ -100,4 +100,19 @@ const config: Configuration = {
   nsis: { oneClick: false, perMachine: false, allowToChangeInstallationDirectory: true },
 };
 
-export default config;
+/**
+ * The build the packaged smoke spec (test/e2e/packaged.electron.spec.ts) makes when
+ * VAE_STUDIO_SMOKE_BUILD=1: this configuration, but into out/release-smoke and with the one fuse
+ * Playwright needs to drive the app (its _electron.launch passes --inspect=0; with
+ * enableNodeCliInspectArguments off the launch times out). Never shipped.
+ */
+export function configFor(env: NodeJS.ProcessEnv): Configuration {
+  if (env.VAE_STUDIO_SMOKE_BUILD !== '1') return config;
+  return {
+    ...config,
+    directories: { ...config.directories, output: 'out/release-smoke' },
+    electronFuses: { ...config.electronFuses!, enableNodeCliInspectArguments: true },
+  };
+}
+
+export default configFor(process.env);

@@ -17,14 +17,18 @@ import { findElectron } from './electron-app.js';
 const electronFound = findElectron();
 const reason = 'reason' in electronFound ? electronFound.reason : '';
 
-/** The packaged executable electron-builder --dir makes on this platform. */
+/**
+ * The packaged executable electron-builder --dir makes on this platform, in the smoke build's folder
+ * (electron.config.ts, configFor: the release configuration with the inspect fuse Playwright needs).
+ */
 function packagedExecutable(root: string): string {
+  const out = join(root, 'out/release-smoke');
   if (process.platform === 'darwin') {
     const arch = process.arch === 'arm64' ? 'mac-arm64' : 'mac';
-    return join(root, 'out/release', arch, 'VAE Studio.app/Contents/MacOS/VAE Studio');
+    return join(out, arch, 'VAE Studio.app/Contents/MacOS/VAE Studio');
   }
-  if (process.platform === 'win32') return join(root, 'out/release/win-unpacked/VAE Studio.exe');
-  return join(root, 'out/release/linux-unpacked/vae-studio');
+  if (process.platform === 'win32') return join(out, 'win-unpacked/VAE Studio.exe');
+  return join(out, 'linux-unpacked/vae-studio');
 }
 
 test.describe(reason ? `the packaged app (skipped: ${reason})` : 'the packaged app', () => {
@@ -41,6 +45,7 @@ test.describe(reason ? `the packaged app (skipped: ${reason})` : 'the packaged a
         {
           stdio: 'inherit',
           timeout: 480_000,
+          env: { ...process.env, VAE_STUDIO_SMOKE_BUILD: '1' },
         },
       );
     expect(existsSync(executable), executable).toBe(true);

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import electronConfig from '../../electron.config.js';
+import electronConfig, { configFor } from '../../electron.config.js';
 import { packageRoot } from '../../main/package-info.js';
 
 const root = packageRoot();
@@ -126,5 +126,18 @@ describe('electron.config.ts', () => {
       // Flipped fuses break the ad-hoc signature: an unsigned arm64 build is killed at launch without this.
       resetAdHocDarwinSignature: true,
     });
+  });
+
+  it('makes the smoke spec its own build: another folder, and only the fuse Playwright needs', () => {
+    expect(configFor({})).toBe(electronConfig);
+    const smoke = JSON.parse(JSON.stringify(configFor({ VAE_STUDIO_SMOKE_BUILD: '1' }))) as typeof config;
+    expect(smoke.directories.output).toBe('out/release-smoke');
+    expect(smoke.electronFuses).toEqual({ ...config.electronFuses, enableNodeCliInspectArguments: true });
+    const { directories, electronFuses, ...rest } = smoke;
+    const { directories: d0, electronFuses: f0, ...release } = config;
+    expect(rest).toEqual(release);
+    expect(directories.buildResources).toBe(d0.buildResources);
+    expect(f0.enableNodeCliInspectArguments).toBe(false);
+    expect(electronFuses.runAsNode).toBe(false);
   });
 });
