@@ -3,6 +3,7 @@ import {
   COMPUTE_PORT_CHANNEL,
   COMPUTE_URL,
   computeFile,
+  computeSwitches,
   computeWindowOptions,
   isComputeNavigationAllowed,
   isComputePermissionAllowed,
@@ -59,5 +60,11 @@ describe('the compute window', () => {
     expect(isPortHandover(COMPUTE_PORT_CHANNEL, [])).toBe(false);
     expect(isPortHandover(COMPUTE_PORT_CHANNEL, [{}, {}])).toBe(false);
     expect(isPortHandover('vae-studio:other', [{}])).toBe(false);
+  });
+
+  it('turns WebGPU on where Chromium keeps it behind switches (Linux), and nowhere else', () => {
+    expect(computeSwitches('linux')).toEqual([['enable-unsafe-webgpu'], ['enable-features', 'Vulkan']]);
+    expect(computeSwitches('darwin')).toEqual([]);
+    expect(computeSwitches('win32')).toEqual([]);
   });
 });

@@ -62,3 +62,13 @@ export function computeFile(pathname: string): string | null {
 export function isPortHandover(channel: string, ports: readonly unknown[]): boolean {
   return channel === COMPUTE_PORT_CHANNEL && ports.length === 1;
 }
+
+/**
+ * Chromium switches main appends before 'ready' so that the compute window can offer WebGPU: on
+ * Linux Chromium keeps WebGPU behind --enable-unsafe-webgpu and needs Vulkan for it (as the headless
+ * browser's flags, ml/browser/host.ts). The app's windows load only its own pages (app://), never
+ * remote content, and the renderers stay sandboxed. Elsewhere WebGPU is on by default: none.
+ */
+export function computeSwitches(platform: NodeJS.Platform): [name: string, value?: string][] {
+  return platform === 'linux' ? [['enable-unsafe-webgpu'], ['enable-features', 'Vulkan']] : [];
+}

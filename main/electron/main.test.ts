@@ -88,7 +88,11 @@ vi.mock('electron', async () => {
       getVersion: () => '0.0.0',
       // No settings.json there and no --osc switch: the engine starts without OSC.
       getPath: () => '/nonexistent/vae-studio-user-data',
-      commandLine: { getSwitchValue: () => '' },
+      commandLine: {
+        getSwitchValue: () => '',
+        appendSwitch: (name: string, value?: string) =>
+          calls.order.push(`appendSwitch ${name}${value ? `=${value}` : ''}`),
+      },
     },
     protocol: {
       registerSchemesAsPrivileged: (schemes: unknown) =>
@@ -157,7 +161,16 @@ describe('main.ts before ready', () => {
     expect(beforeReady.order[0]).toMatch(
       /^registerSchemesAsPrivileged .*"scheme":"app".*"standard":true,"secure":true/,
     );
-    expect(beforeReady.order).toEqual([beforeReady.order[0], 'enableSandbox', 'requestSingleInstanceLock']);
+    const switches =
+      process.platform === 'linux'
+        ? ['appendSwitch enable-unsafe-webgpu', 'appendSwitch enable-features=Vulkan']
+        : [];
+    expect(beforeReady.order).toEqual([
+      beforeReady.order[0],
+      'enableSandbox',
+      ...switches,
+      'requestSingleInstanceLock',
+    ]);
     expect(beforeReady).toMatchObject({ windows: 0, protocolHandlers: 0, forks: 0 });
     expect(calls.appEvents.has('second-instance')).toBe(true);
   });

@@ -24,7 +24,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { COMPUTE_HOST, computeFile } from './compute-policy.js';
+import { COMPUTE_HOST, computeFile, computeSwitches } from './compute-policy.js';
 import { openComputeWindow } from './compute-window.js';
 import { pathToFileURL } from 'node:url';
 import { resolveStaticPath } from '../serve/static-files.js';
@@ -64,6 +64,8 @@ protocol.registerSchemesAsPrivileged([
 ]);
 // Every renderer sandboxed, whatever a window's options say.
 app.enableSandbox();
+// WebGPU for the compute window where Chromium keeps it behind switches (Linux).
+for (const [name, value] of computeSwitches(process.platform)) app.commandLine.appendSwitch(name, value);
 
 const development = !app.isPackaged;
 const layout = appLayout(resolve(__dirname, '..', '..'), app.isPackaged ? process.resourcesPath : null);
