@@ -73,7 +73,9 @@ async function trainingSpeed(
 ): Promise<number | null> {
   resetBackendChoice();
   try {
-    await initBackend(backend);
+    // Named for training (tensorflow-gpu is training-only): a backend that cannot load falls back to
+    // the CPU order, which is not the backend named — then it is unavailable here.
+    if ((await initBackend(backend, 'training')).name !== backend) return null;
   } catch {
     return null;
   }
