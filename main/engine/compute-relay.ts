@@ -14,7 +14,11 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { BACKEND_NAMES, type BackendName } from '../../ml/backend.js';
-import type { BackendAvailability, BackendChoices } from '../../ml/browser/availability.js';
+import {
+  type BackendAvailability,
+  type BackendChoices,
+  automaticChoice,
+} from '../../ml/browser/availability.js';
 import { portSession } from '../../ml/browser/port-session.js';
 import type { AdapterInfo } from '../../ml/browser/protocol.js';
 import type { MessagePortLike } from '../../common/transport.js';
@@ -343,13 +347,5 @@ export async function computeWindowBackends(windows: ComputeWindows): Promise<Ba
         return node(name, null, '');
     }
   });
-  const by = (n: BackendName) => backends.find((b) => b.name === n)!;
-  const automatic: BackendName = by('webgpu').gpu
-    ? 'webgpu'
-    : by('webgl').gpu
-      ? 'webgl'
-      : by('tensorflow').available
-        ? 'tensorflow'
-        : 'wasm';
-  return { automatic, backends };
+  return { automatic: automaticChoice(backends), backends };
 }

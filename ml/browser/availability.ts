@@ -105,13 +105,19 @@ export async function listBackends(): Promise<BackendChoices> {
         return { name, available: true, reason: null, gpu: false, adapter: null, host: 'node' };
     }
   });
+  return { automatic: automaticChoice(backends), backends };
+}
+
+/** What the automatic choice trains on, given what each backend offers (ml/backend.ts's order). */
+export function automaticChoice(
+  backends: readonly { name: BackendName; available: boolean; gpu: boolean }[],
+): BackendName {
   const by = (n: BackendName) => backends.find((b) => b.name === n)!;
-  const automatic: BackendName = by('webgpu').gpu
+  return by('webgpu').gpu
     ? 'webgpu'
     : by('webgl').gpu
       ? 'webgl'
       : by('tensorflow').available
         ? 'tensorflow'
         : 'wasm';
-  return { automatic, backends };
 }

@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeMessage, encodeMessage } from '../../common/codec.js';
 import { workerUrl } from '../worker-url.js';
 import { findBrowser, type FoundBrowser } from './find-browser.js';
+import { Inbox } from './inbox.js';
 import type { HostMessage, PageMessage } from './protocol.js';
 
 /** How long the browser may take to start and the page to say hello (9 s here under load). */
@@ -72,21 +73,10 @@ export async function openBrowserSession(): Promise<BrowserSession> {
     res.writeHead(200, { 'content-type': file[1], 'cache-control': 'no-store' }).end(file[0]);
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 30 });
-  const inbox: PageMessage[] = [];
-  let waiting: { resolve: (m: PageMessage) => void; reject: (e: Error) => void } | null = null;
-  let failure: Error | null = null;
+  const inbox = new Inbox<PageMessage>();
   let socket: WebSocket | null = null;
-  const fail = (error: Error) => {
-    failure ??= error;
-    waiting?.reject(failure);
-    waiting = null;
-  };
-  const deliver = (m: PageMessage) => {
-    if (waiting) {
-      waiting.resolve(m);
-      waiting = null;
-    } else inbox.push(m);
-  };
+  const fail = (error: Error) => inbox.fail(error);
+  const deliver = (m: PageMessage) => inbox.deliver(m);
   server.on('upgrade', (req: IncomingMessage, duplex, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // One page, one connection, with the token.
@@ -152,40 +142,22 @@ export async function openBrowserSession(): Promise<BrowserSession> {
   const session: BrowserSession = {
     browser: { ...found, version: running.version() },
     send(message) {
-      if (failure) throw failure;
+      if (inbox.failure) throw inbox.failure;
       if (!socket) throw new Error('the compute page has not connected');
       socket.send(encodeMessage(message));
     },
-    receive(timeoutMs = 0) {
-      const next = inbox.shift();
-      if (next) return Promise.resolve(next);
-      if (failure) return Promise.reject(failure);
-      return new Promise<PageMessage>((resolve, reject) => {
-        const timer =
-          timeoutMs > 0
-            ? setTimeout(() => {
-                waiting = null;
-                reject(new Error(`the compute page did not answer within ${timeoutMs / 1000} s`));
-              }, timeoutMs)
-            : null;
-        waiting = {
-          resolve: (m) => {
-            if (timer) clearTimeout(timer);
-            resolve(m);
-          },
-          reject: (e) => {
-            if (timer) clearTimeout(timer);
-            reject(e);
-          },
-        };
-      });
-    },
+    receive: (timeoutMs = 0) => inbox.receive(timeoutMs),
     async close() {
       fail(new Error('the browser session is closed'));
       await running.close().catch(() => {});
       await closeServer();
     },
   };
+  return greeted(session);
+}
+
+/** The session once its page has said hello; a page that says anything else, or nothing in time, closes it. */
+export async function greeted(session: BrowserSession): Promise<BrowserSession> {
   try {
     const hello = await session.receive(START_TIMEOUT_MS);
     if (hello.type !== 'hello') throw new Error(`the compute page said '${hello.type}' before hello`);

@@ -4,6 +4,7 @@
 // themselves (structured clone), not as common/codec.ts frames. The session owns the port: close()
 // closes it, and a port closed from the other side fails the session.
 import type { BrowserSession } from './host.js';
+import { Inbox } from './inbox.js';
 import type { HostMessage, PageMessage } from './protocol.js';
 
 /** A worker_threads MessagePort, or anything alike (Electron's MessagePortMain bridged to one). */
@@ -22,19 +23,12 @@ export interface PortLike {
 
 /** The session over `port`; `browser` is what the app knows of the browser the page runs in. */
 export function portSession(port: PortLike, browser: { path: string; version: string }): BrowserSession {
-  const inbox: PageMessage[] = [];
-  let waiting: { resolve: (m: PageMessage) => void; reject: (e: Error) => void } | null = null;
-  let failure: Error | null = null;
+  const inbox = new Inbox<PageMessage>();
   let closed = false;
 
-  const fail = (error: Error) => {
-    failure ??= error;
-    const w = waiting;
-    waiting = null;
-    w?.reject(failure);
-  };
+  const fail = (error: Error) => inbox.fail(error);
   const onMessage = (message: unknown) => {
-    if (failure) return;
+    if (inbox.failure) return;
     if (
       typeof message !== 'object' ||
       message === null ||
@@ -43,12 +37,7 @@ export function portSession(port: PortLike, browser: { path: string; version: st
       fail(new Error(`the compute page sent a bad message: ${describe(message)}, not an object with a type`));
       return;
     }
-    const m = message as PageMessage;
-    if (waiting) {
-      const w = waiting;
-      waiting = null;
-      w.resolve(m);
-    } else inbox.push(m);
+    inbox.deliver(message as PageMessage);
   };
   const onClose = () => {
     release();
@@ -70,34 +59,10 @@ export function portSession(port: PortLike, browser: { path: string; version: st
   return {
     browser: { ...browser },
     send(message: HostMessage) {
-      if (failure) throw failure;
+      if (inbox.failure) throw inbox.failure;
       port.postMessage(message);
     },
-    receive(timeoutMs = 0) {
-      const next = inbox.shift();
-      if (next) return Promise.resolve(next);
-      if (failure) return Promise.reject(failure);
-      if (waiting) return Promise.reject(new Error('the browser session is already waiting for a message'));
-      return new Promise<PageMessage>((resolve, reject) => {
-        const timer =
-          timeoutMs > 0
-            ? setTimeout(() => {
-                waiting = null;
-                reject(new Error(`the compute page did not answer within ${timeoutMs / 1000} s`));
-              }, timeoutMs)
-            : null;
-        waiting = {
-          resolve: (m) => {
-            if (timer) clearTimeout(timer);
-            resolve(m);
-          },
-          reject: (e) => {
-            if (timer) clearTimeout(timer);
-            reject(e);
-          },
-        };
-      });
-    },
+    receive: (timeoutMs = 0) => inbox.receive(timeoutMs),
     close() {
       fail(new Error('the browser session is closed'));
       if (!closed) {

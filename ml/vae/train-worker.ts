@@ -16,7 +16,7 @@ import {
   type BackendAttempt,
   type BackendInfo,
 } from '../backend.js';
-import { START_TIMEOUT_MS, type BrowserSession } from '../browser/host.js';
+import { greeted, type BrowserSession } from '../browser/host.js';
 import { portSession } from '../browser/port-session.js';
 import { BrowserTrainer } from '../browser/remote-trainer.js';
 import { fromUnitFrames } from '../features/scale.js';
@@ -179,15 +179,7 @@ async function computeWindowSession(): Promise<BrowserSession> {
   const reply = await askParent('port');
   if ('error' in reply) throw new Error(`no compute window for training: ${reply.error}`);
   if (!('port' in reply)) throw new Error('the engine answered a request for a compute window with no port');
-  const session = portSession(reply.port, reply.browser);
-  try {
-    const hello = await session.receive(START_TIMEOUT_MS);
-    if (hello.type !== 'hello') throw new Error(`the compute page said '${hello.type}' before hello`);
-  } catch (error) {
-    await session.close();
-    throw error;
-  }
-  return session;
+  return greeted(portSession(reply.port, reply.browser));
 }
 
 /**
