@@ -4,7 +4,7 @@
 // hands over (compute-preload.ts forwards it), no navigation, no new windows, no permissions. It
 // loads exactly one page, app://compute/compute.html, served from dist/browser (scripts/build-browser.ts).
 import type { BrowserWindowConstructorOptions } from 'electron';
-import { APP_SCHEME } from './policy.js';
+import { APP_SCHEME, LOCKED_DOWN_WEB_PREFERENCES } from './policy.js';
 
 export const COMPUTE_HOST = 'compute';
 export const COMPUTE_ORIGIN = `${APP_SCHEME}://${COMPUTE_HOST}`;
@@ -23,18 +23,8 @@ export function computeWindowOptions(preloadPath: string): BrowserWindowConstruc
     focusable: false,
     title: 'VAE Studio compute',
     webPreferences: {
+      ...LOCKED_DOWN_WEB_PREFERENCES,
       preload: preloadPath,
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      experimentalFeatures: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
       devTools: false,
       // A hidden window's timers and GPU work are throttled unless this is off; training must not be.
       backgroundThrottling: false,

@@ -152,6 +152,24 @@ export interface WindowOptionsConfig {
   devTools?: boolean;
 }
 
+/**
+ * What every window of the app's renderers is held to: sandboxed and context-isolated, no Node in
+ * any frame or worker, web security on, nothing experimental, no <webview>, no navigation by a drop.
+ */
+export const LOCKED_DOWN_WEB_PREFERENCES = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  experimentalFeatures: false,
+  webviewTag: false,
+  navigateOnDragDrop: false,
+  spellcheck: false,
+} as const;
+
 /** The main window: a sandboxed, context-isolated renderer with only the preload's bridge. */
 export function windowOptions(
   preloadPath: string,
@@ -167,19 +185,9 @@ export function windowOptions(
     show: false,
     backgroundColor: '#15171c',
     webPreferences: {
+      ...LOCKED_DOWN_WEB_PREFERENCES,
       preload: preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      experimentalFeatures: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
       safeDialogs: true,
-      spellcheck: false,
       devTools: config.devTools ?? false,
     },
   };
