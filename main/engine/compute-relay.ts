@@ -11,13 +11,14 @@
 // window. An answer for an id the relay is not waiting on is refused (its port closed); a main that
 // does not answer within the timeout fails the open and gets a close for that id. Outside Electron
 // (the CLI, `serve`, the forked engine) there is no relay and nothing here runs.
-import { createRequire } from 'node:module';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { BACKEND_NAMES, type BackendName } from '../../ml/backend.js';
+import { BACKEND_NAMES } from '../../ml/backend.js';
 import {
   type BackendAvailability,
   type BackendChoices,
+  adapterLabel,
   automaticChoice,
+  nodeBackend,
 } from '../../ml/browser/availability.js';
 import { portSession } from '../../ml/browser/port-session.js';
 import type { AdapterInfo } from '../../ml/browser/protocol.js';
@@ -268,19 +269,6 @@ export class ComputeRelay implements ComputeWindows {
   }
 }
 
-function installed(pkg: string): boolean {
-  try {
-    createRequire(import.meta.url).resolve(pkg);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function label(adapter: AdapterInfo): string {
-  return [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ');
-}
-
 /**
  * The API's `backends` under Electron: webgpu and webgl as the compute window's page finds them
  * (no external browser is started), the Node backends as ml/browser/availability.ts says them.
@@ -294,31 +282,8 @@ export async function computeWindowBackends(windows: ComputeWindows): Promise<Ba
   } catch (error) {
     failure = `the compute window could not be asked: ${(error as Error).message}`;
   }
-  const node = (name: BackendName, pkg: string | null, missing: string): BackendAvailability =>
-    pkg === null || installed(pkg)
-      ? {
-          name,
-          available: true,
-          reason: name === 'tensorflow-gpu' ? 'opt-in: needs CUDA 11.2 and cuDNN 8.1 exactly' : null,
-          gpu: name === 'tensorflow-gpu',
-          adapter: null,
-          host: 'node',
-        }
-      : { name, available: false, reason: missing, gpu: false, adapter: null, host: 'node' };
   const backends = BACKEND_NAMES.map((name): BackendAvailability => {
     switch (name) {
-      case 'tensorflow-gpu':
-        return node(
-          name,
-          '@tensorflow/tfjs-node-gpu',
-          '@tensorflow/tfjs-node-gpu is not installed (an optional dependency; needs CUDA 11.2)',
-        );
-      case 'tensorflow':
-        return node(
-          name,
-          '@tensorflow/tfjs-node',
-          '@tensorflow/tfjs-node is not installed (an optional dependency)',
-        );
       case 'webgpu':
       case 'webgl': {
         const found = probe?.[name] ?? null;
@@ -336,15 +301,15 @@ export async function computeWindowBackends(windows: ComputeWindows): Promise<Ba
           name,
           available: true,
           reason: found.software
-            ? `${where}, on a software adapter (${label(found)}): slower than wasm`
-            : `${where}, on ${label(found)}`,
+            ? `${where}, on a software adapter (${adapterLabel(found)}): slower than wasm`
+            : `${where}, on ${adapterLabel(found)}`,
           gpu: !found.software,
-          adapter: label(found),
+          adapter: adapterLabel(found),
           host: 'chromium',
         };
       }
       default:
-        return node(name, null, '');
+        return nodeBackend(name);
     }
   });
   return { automatic: automaticChoice(backends), backends };

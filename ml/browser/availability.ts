@@ -2,26 +2,56 @@
 // ml/backend.ts knows, from what is installed and what the browser's probe found, without loading
 // a native addon or a backend in this process (the engine's main thread asks this).
 import { createRequire } from 'node:module';
+import type { BackendChoice } from '../../common/api.js';
 import { BACKEND_NAMES, type BackendName } from '../backend.js';
+import type { AdapterInfo } from './protocol.js';
 import { probeBrowserGpu } from './probe.js';
 
-export interface BackendAvailability {
+/** The API's BackendChoice with the backend's name as ml/backend.ts knows it (a software adapter is available: forced, it runs, slowly). */
+export interface BackendAvailability extends BackendChoice {
   name: BackendName;
-  /** Whether it can be chosen here (a software adapter can: forced, it runs, slowly). */
-  available: boolean;
-  /** Why not, or what to know (a software adapter); null when there is nothing to say. */
-  reason: string | null;
-  /** Whether a GPU would do the work. */
-  gpu: boolean;
-  /** Browser backends: the adapter, in words. */
-  adapter: string | null;
-  host: 'node' | 'chromium';
 }
 
 export interface BackendChoices {
   /** What training picks when none is named. */
   automatic: BackendName;
   backends: BackendAvailability[];
+}
+
+/** An adapter in words: vendor, architecture and description. */
+export function adapterLabel(adapter: Pick<AdapterInfo, 'vendor' | 'architecture' | 'description'>): string {
+  return [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ');
+}
+
+/** A backend that runs in this process (tensorflow-gpu, tensorflow, wasm, cpu): from what is installed. */
+export function nodeBackend(name: Exclude<BackendName, 'webgpu' | 'webgl'>): BackendAvailability {
+  const unavailable = (reason: string): BackendAvailability => ({
+    name,
+    available: false,
+    reason,
+    gpu: false,
+    adapter: null,
+    host: 'node',
+  });
+  switch (name) {
+    case 'tensorflow-gpu':
+      return installed('@tensorflow/tfjs-node-gpu')
+        ? {
+            name,
+            available: true,
+            reason: 'opt-in: needs CUDA 11.2 and cuDNN 8.1 exactly',
+            gpu: true,
+            adapter: null,
+            host: 'node',
+          }
+        : unavailable('@tensorflow/tfjs-node-gpu is not installed (an optional dependency; needs CUDA 11.2)');
+    case 'tensorflow':
+      if (!installed('@tensorflow/tfjs-node'))
+        return unavailable('@tensorflow/tfjs-node is not installed (an optional dependency)');
+      return { name, available: true, reason: null, gpu: false, adapter: null, host: 'node' };
+    default:
+      return { name, available: true, reason: null, gpu: false, adapter: null, host: 'node' };
+  }
 }
 
 function installed(pkg: string): boolean {
@@ -37,24 +67,6 @@ export async function listBackends(): Promise<BackendChoices> {
   const probe = await probeBrowserGpu();
   const backends = BACKEND_NAMES.map((name): BackendAvailability => {
     switch (name) {
-      case 'tensorflow-gpu':
-        return installed('@tensorflow/tfjs-node-gpu')
-          ? {
-              name,
-              available: true,
-              reason: 'opt-in: needs CUDA 11.2 and cuDNN 8.1 exactly',
-              gpu: true,
-              adapter: null,
-              host: 'node',
-            }
-          : {
-              name,
-              available: false,
-              reason: '@tensorflow/tfjs-node-gpu is not installed (an optional dependency; needs CUDA 11.2)',
-              gpu: false,
-              adapter: null,
-              host: 'node',
-            };
       case 'webgpu':
       case 'webgl': {
         const found = probe[name];
@@ -80,7 +92,7 @@ export async function listBackends(): Promise<BackendChoices> {
             adapter: null,
             host: 'chromium',
           };
-        const adapter = [found.vendor, found.architecture, found.description].filter(Boolean).join(' ');
+        const adapter = adapterLabel(found);
         return {
           name,
           available: true,
@@ -90,19 +102,8 @@ export async function listBackends(): Promise<BackendChoices> {
           host: 'chromium',
         };
       }
-      case 'tensorflow':
-        return installed('@tensorflow/tfjs-node')
-          ? { name, available: true, reason: null, gpu: false, adapter: null, host: 'node' }
-          : {
-              name,
-              available: false,
-              reason: '@tensorflow/tfjs-node is not installed (an optional dependency)',
-              gpu: false,
-              adapter: null,
-              host: 'node',
-            };
       default:
-        return { name, available: true, reason: null, gpu: false, adapter: null, host: 'node' };
+        return nodeBackend(name);
     }
   });
   return { automatic: automaticChoice(backends), backends };
