@@ -25,6 +25,7 @@ import { buildCorpus, expandInputs } from '../ml/vae/corpus.js';
 import { PRESETS, type PresetName, buildModels, parameterCount } from '../ml/vae/model.js';
 import { DEFAULT_TRAIN_CONFIG, Trainer } from '../ml/vae/trainer.js';
 import { DataParallel } from '../ml/vae/data-parallel.js';
+import { matmulGflops } from '../ml/browser/page-core.js';
 import { threadBudget } from '../ml/threads.js';
 import { packageInfo, packageRoot } from '../main/package-info.js';
 import { FIXTURE_DIR, allFixtures } from '../test/fixtures.js';
@@ -114,22 +115,6 @@ function macsPerFrame(preset: PresetName, latent: number): number {
   return macs;
 }
 
-/** The backend's own ceiling: GFLOP/s of a large (1024²) matrix product on this thread. */
-async function matmulCeiling(): Promise<number> {
-  const n = 1024;
-  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
-  for (let i = 0; i < 2; i++) tf.matMul(a, a).dispose();
-  const reps = 8;
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) {
-    const c = tf.matMul(a, a);
-    await c.data();
-    c.dispose();
-  }
-  a.dispose();
-  return (reps * 2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9;
-}
-
 /**
  * Steady-state training frames/s on wasm with each batch split over `width` threads
  * (ml/vae/data-parallel.ts): the median of the second half of the epochs. Measured on the
@@ -197,7 +182,8 @@ async function main(): Promise<void> {
   // against wasm's own one-thread matrix-product ceiling (times the threads: the ideal).
   resetBackendChoice();
   await initBackend('wasm');
-  const ceiling = await matmulCeiling();
+  // The backend's own ceiling: a large (1024²) matrix product on this thread, as the page measures its own.
+  const ceiling = await matmulGflops(1024);
   const budget = threadBudget();
   const widths = Array.from({ length: budget }, (_, i) => i + 1);
   const perThreads: { threads: number; compact: number; seedSpeech: number; torch: number | null }[] = [];
